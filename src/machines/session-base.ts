@@ -1,0 +1,156 @@
+/**
+ * The base `setup()` of the session machine: types, placeholder actors, guards and named delays.
+ * Actions are added in `session-setup.ts` (from `setup/`), the state structure lives in
+ * `session.machine.ts` and `states/`, the arithmetic in `session-logic.ts`. Guards are pure
+ * functions of context and event; delays read only context.
+ */
+import { and, assign, emit, enqueueActions, not, raise, setup, stateIn } from 'xstate';
+import { isBackchannel } from '../text/backchannel.ts';
+import { countWords, joinTranscripts } from '../text/transcripts.ts';
+import { placeholderActors } from './session-actors.ts';
+import { resolveSessionConfig } from './session-config.ts';
+import {
+  canSpeculate,
+  clearedUtterance,
+  EMPTY_USER_TURN,
+  endpointingWait,
+  hasFollowUp,
+  isInterruptible,
+  newReply,
+  pendingToolCalls,
+  remaining,
+  speculationReusable,
+  utteranceText,
+  utteranceWords,
+  withFinal,
+} from './session-logic.ts';
+import type {
+  SessionContext,
+  SessionEmitted,
+  SessionEvent,
+  SessionInput,
+  SpeechRequest,
+} from './session-types.ts';
+
+type Ev<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
+
+function at(event: SessionEvent, fallback: number): number {
+  return 'at' in event ? event.at : fallback;
+}
+
+export const sessionBase = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+    emitted: {} as SessionEmitted,
+  },
+  actors: placeholderActors,
+  guards: {
+    // Event belongs to the live request / segment (stale events from stopped children are dropped)
+    isCurrentGeneration: ({ context, event }) =>
+      'generationId' in event && event.generationId === context.generation?.id,
+    isCurrentSegment: ({ context, event }) =>
+      'segmentId' in event && event.segmentId === context.reply?.segmentId,
+    isCurrentEotRequest: ({ context, event }) =>
+      event.type === 'eot.prediction' && event.requestId === context.user.eotRequestId,
+    isNonEmptyFinal: ({ event }) => event.type === 'stt.final' && event.text.trim() !== '',
+
+    // User turn
+    hasUserText: ({ context }) => context.user.text.trim() !== '',
+    userSpeaking: stateIn({ user: 'speaking' }),
+    userSilent: not(stateIn({ user: 'speaking' })),
+    hasQueuedSpeech: ({ context }) => context.queue.length > 0,
+
+    // Interruptions
+    replyInterruptible: ({ context }) => isInterruptible(context),
+    speakingWordsMet: ({ context }) =>
+      utteranceWords(context.user) >= context.config.minInterruptionWords,
+    thinkingWordsMet: ({ context }) =>
+      utteranceWords(context.user) >= context.config.thinkingMinInterruptionWords,
+    /** Words counted with the transcript event being handled, before it is stored. */
+    speakingWordsMetWithEvent: ({ context, event }) =>
+      countWords(joinTranscripts(context.user.text, 'text' in event ? event.text : '')) >=
+      context.config.minInterruptionWords,
+    thinkingWordsMetWithEvent: ({ context, event }) =>
+      countWords(joinTranscripts(context.user.text, 'text' in event ? event.text : '')) >=
+      context.config.thinkingMinInterruptionWords,
+    resumeFalseInterruption: ({ context }) => context.config.resumeFalseInterruption,
+    /**
+     * The paused-on utterance, with this final, only acknowledges the agent. Replace it with
+     * `sessionMachine.provide({ guards: { isBackchannel } })` for another language or a model.
+     */
+    isBackchannel: ({ context, event }) =>
+      event.type === 'stt.final' &&
+      isBackchannel(
+        joinTranscripts(context.user.text, event.text),
+        context.config.backchannelPhrases.length > 0
+          ? context.config.backchannelPhrases
+          : undefined,
+      ),
+    /** A real utterance that commits the interruption. */
+    isMeaningfulFinal: ({ context, event }) =>
+      event.type === 'stt.final' &&
+      event.text.trim() !== '' &&
+      countWords(joinTranscripts(context.user.text, event.text)) >=
+        Math.max(1, context.config.minInterruptionWords),
+
+    // Replies
+    segmentHasText: ({ context }) => (context.reply?.segmentText ?? '') !== '',
+    generationSettled: ({ context }) =>
+      context.reply?.request.kind === 'say' ||
+      context.generation === null ||
+      context.generation.speculative ||
+      pendingToolCalls(context.generation).length === 0,
+    hasFollowUp: ({ context }) => hasFollowUp(context),
+    audioHeld: stateIn('#session.agent.THINKING.audio.ready'),
+    canReopenTurn: ({ context }) => {
+      const { reply, chat } = context;
+      if (!reply || reply.request.kind !== 'reply' || reply.step !== 0) return false;
+      const last = chat[chat.length - 1];
+      return last !== undefined && last.role === 'user' && last.id === reply.request.userMessageId;
+    },
+
+    // Generation
+    canSpeculate: ({ context }) => canSpeculate(context),
+    adoptSpeculation: ({ context }) => context.reply?.speculativeReused === true,
+    hasPendingToolCalls: ({ context }) => pendingToolCalls(context.generation).length > 0,
+    isLastPendingToolResult: ({ context, event }) => {
+      const pending = pendingToolCalls(context.generation);
+      return (
+        event.type === 'tool.result' && pending.length === 1 && pending[0]?.call.id === event.callId
+      );
+    },
+  },
+  delays: {
+    userAway: ({ context }) => context.config.userAwayTimeout,
+    endpointing: ({ context }) => endpointingWait(context),
+    noTranscript: ({ context }) => context.config.noTranscriptTimeout,
+    speakingInterruption: ({ context }) =>
+      remaining(
+        context.config.minInterruptionDuration,
+        context.user.speechStartedAt,
+        context.user.lastEventAt,
+      ),
+    thinkingInterruption: ({ context }) =>
+      remaining(
+        context.config.thinkingMinInterruptionDuration,
+        context.user.speechStartedAt,
+        context.user.lastEventAt,
+      ),
+    falseInterruption: ({ context }) =>
+      remaining(
+        context.config.falseInterruptionTimeout,
+        context.user.speechEndedAt,
+        context.user.lastEventAt,
+      ),
+    interruptSettle: ({ context }) => context.config.interruptSettleTimeout,
+    llmFirstToken: ({ context }) => context.config.llmFirstTokenTimeout,
+    llmResponse: ({ context }) => context.config.llmResponseTimeout,
+    ttsFirstAudio: ({ context }) => context.config.ttsFirstAudioTimeout,
+    ttsResponse: ({ context }) => context.config.ttsResponseTimeout,
+    playout: ({ context }) =>
+      (context.reply?.remainingMs ?? 0) + context.config.playoutGraceTimeout,
+    tool: ({ context }) => context.config.toolTimeout,
+  },
+});

@@ -1,0 +1,80 @@
+import { and } from 'xstate';
+import { sessionSetup } from '../session-setup.ts';
+import { afterSpeech } from './routes.ts';
+
+/**
+ * SPEAKING: the agent's audio is playing. User speech over it becomes an interruption once it
+ * lasts `minInterruptionDuration` and has `minInterruptionWords`; shorter speech (a cough, a
+ * quick "mhm") is forgotten when it ends. `stopping` waits for the segment to say where it
+ * stopped, so the chat keeps only what was heard.
+ */
+export const speakingState = sessionSetup.createStateConfig({
+  initial: 'playing',
+  states: {
+    playing: {
+      on: { 'vad.speechStarted': { guard: 'replyInterruptible', target: 'overlap' } },
+    },
+    /** The user talks over the agent; not yet long enough to count. */
+    overlap: {
+      after: { speakingInterruption: 'check' },
+      on: {
+        'vad.speechEnded': { target: 'playing', actions: 'clearUtterance' },
+        'stt.interim': { actions: 'setInterim' },
+        'stt.final': { actions: 'appendFinal' },
+      },
+    },
+    /** Long enough: barge in if enough words were heard (pause, or stop when resume is off). */
+    check: {
+      always: [
+        {
+          guard: and(['speakingWordsMet', 'resumeFalseInterruption']),
+          target: '#session.agent.PAUSED',
+        },
+        { guard: 'speakingWordsMet', target: 'stopping', actions: 'stopForUser' },
+        { target: 'sustained' },
+      ],
+    },
+    /** Long enough, not yet enough words: each transcript is checked again. */
+    sustained: {
+      on: {
+        'vad.speechEnded': { target: 'playing', actions: 'clearUtterance' },
+        'stt.interim': { target: 'check', actions: 'setInterim' },
+        'stt.final': { target: 'check', actions: 'appendFinal' },
+      },
+    },
+    stopping: {
+      after: { interruptSettle: { target: 'settled', actions: 'reportTimeout' } },
+      on: {
+        'playout.finished': {
+          guard: 'isCurrentSegment',
+          target: 'settled',
+          actions: 'recordPlayout',
+        },
+        'stt.interim': { actions: 'setInterim' },
+        'stt.final': { actions: 'appendFinal' },
+        'session.interrupt': {},
+        'tts.error': {},
+        'watchdog.playout': {},
+        'watchdog.tts': {},
+      },
+    },
+    /** The cut speech reported where it stopped (or the settle timeout fired). */
+    settled: { always: afterSpeech(['commitInterruption']) },
+  },
+  on: {
+    'tts.done': { guard: 'isCurrentSegment', actions: 'armPlayoutWatchdog' },
+    'playout.finished': {
+      guard: 'isCurrentSegment',
+      target: '#session.agent.THINKING.audio.played',
+      actions: 'recordPlayout',
+    },
+    'tts.error': {
+      guard: 'isCurrentSegment',
+      target: '.stopping',
+      actions: ['reportTtsError', 'stopForError'],
+    },
+    'watchdog.playout': { target: '.stopping', actions: ['reportPlayoutTimeout', 'stopForError'] },
+    'watchdog.tts': { target: '.stopping', actions: ['reportTimeout', 'stopForError'] },
+    'session.interrupt': { target: '.stopping', actions: ['stopForCommand', 'clearQueue'] },
+  },
+});
