@@ -4,39 +4,25 @@
  * `session.machine.ts` and `states/`, the arithmetic in `session-logic.ts`. Guards are pure
  * functions of context and event; delays read only context.
  */
-import { and, assign, emit, enqueueActions, not, raise, setup, stateIn } from 'xstate';
+import { not, setup, stateIn } from 'xstate';
 import { isBackchannel } from '../text/backchannel.ts';
 import { countWords, joinTranscripts } from '../text/transcripts.ts';
 import { placeholderActors } from './session-actors.ts';
-import { resolveSessionConfig } from './session-config.ts';
 import {
   canSpeculate,
-  clearedUtterance,
-  EMPTY_USER_TURN,
   endpointingWait,
   hasFollowUp,
   isInterruptible,
-  newReply,
   pendingToolCalls,
   remaining,
-  speculationReusable,
-  utteranceText,
   utteranceWords,
-  withFinal,
 } from './session-logic.ts';
 import type {
   SessionContext,
   SessionEmitted,
   SessionEvent,
   SessionInput,
-  SpeechRequest,
 } from './session-types.ts';
-
-type Ev<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
-
-function at(event: SessionEvent, fallback: number): number {
-  return 'at' in event ? event.at : fallback;
-}
 
 export const sessionBase = setup({
   types: {
@@ -68,13 +54,6 @@ export const sessionBase = setup({
       utteranceWords(context.user) >= context.config.minInterruptionWords,
     thinkingWordsMet: ({ context }) =>
       utteranceWords(context.user) >= context.config.thinkingMinInterruptionWords,
-    /** Words counted with the transcript event being handled, before it is stored. */
-    speakingWordsMetWithEvent: ({ context, event }) =>
-      countWords(joinTranscripts(context.user.text, 'text' in event ? event.text : '')) >=
-      context.config.minInterruptionWords,
-    thinkingWordsMetWithEvent: ({ context, event }) =>
-      countWords(joinTranscripts(context.user.text, 'text' in event ? event.text : '')) >=
-      context.config.thinkingMinInterruptionWords,
     resumeFalseInterruption: ({ context }) => context.config.resumeFalseInterruption,
     /**
      * The paused-on utterance, with this final, only acknowledges the agent. Replace it with
@@ -106,7 +85,7 @@ export const sessionBase = setup({
     audioHeld: stateIn('#session.agent.THINKING.audio.ready'),
     canReopenTurn: ({ context }) => {
       const { reply, chat } = context;
-      if (!reply || reply.request.kind !== 'reply' || reply.step !== 0) return false;
+      if (reply?.request.kind !== 'reply' || reply.step !== 0) return false;
       const last = chat[chat.length - 1];
       return last !== undefined && last.role === 'user' && last.id === reply.request.userMessageId;
     },

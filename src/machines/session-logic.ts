@@ -107,8 +107,7 @@ export function clearedUtterance(user: UserTurnState): UserTurnState {
 export function speculationReusable(context: SessionContext, committedText: string): boolean {
   const gen = context.generation;
   return (
-    gen !== null &&
-    gen.speculative &&
+    gen?.speculative &&
     gen.error === null &&
     gen.chatVersion === context.chatVersion &&
     transcriptsEquivalent(gen.userText, committedText)

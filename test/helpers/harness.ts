@@ -49,6 +49,8 @@ export interface HarnessOptions {
   /** End-of-turn probability for a transcript; omit for no turn detector. */
   eot?: (transcript: string) => number;
   eotLatencyMs?: number;
+  /** Replacement guards, e.g. a custom backchannel classifier. */
+  guards?: NonNullable<Parameters<typeof sessionMachine.provide>[0]['guards']>;
 }
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
@@ -290,7 +292,10 @@ export function createHarness(options: HarnessOptions = {}) {
     return () => {};
   });
 
-  const machine = sessionMachine.provide({ actors: { llm, speech, tool, turnDetector } });
+  const machine = sessionMachine.provide({
+    actors: { llm, speech, tool, turnDetector },
+    ...(options.guards ? { guards: options.guards } : {}),
+  });
   const emitted: SessionEmitted[] = [];
   const agentStates: string[] = [];
   const actor = createActor(machine, {

@@ -50,7 +50,7 @@ export const generationActions = {
   /** A fresh committed request for the current reply step. */
   spawnGeneration: enqueueActions(({ context, enqueue }) => {
     const reply = context.reply;
-    if (!reply || reply.request.kind !== 'reply') return;
+    if (reply?.request.kind !== 'reply') return;
     const id = `gen-${context.seq + 1}`;
     const lastUser = [...context.chat].reverse().find((m) => m.role === 'user');
     enqueue.assign({
