@@ -107,7 +107,7 @@ export function clearedUtterance(user: UserTurnState): UserTurnState {
 export function speculationReusable(context: SessionContext, committedText: string): boolean {
   const gen = context.generation;
   return (
-    gen?.speculative &&
+    gen?.speculative === true &&
     gen.error === null &&
     gen.chatVersion === context.chatVersion &&
     transcriptsEquivalent(gen.userText, committedText)
