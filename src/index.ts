@@ -1,1 +1,50 @@
+/**
+ * voicechart: real-time voice agents around an explicit XState v5 statechart.
+ *
+ * @example
+ * import { createAgentSession, sessionMachine } from 'voicechart';
+ */
+export * from './audio/index.ts';
+export { type SessionMachine, sessionMachine } from './machines/session.machine.ts';
+export type {
+  EotPredictCommand,
+  LlmActorInput,
+  SpeechActorInput,
+  SpeechCommand,
+  ToolActorInput,
+} from './machines/session-actors.ts';
+export {
+  DEFAULT_SESSION_CONFIG,
+  endpointingDelayFor,
+  resolveSessionConfig,
+  type SessionConfig,
+} from './machines/session-config.ts';
+export type {
+  AgentState,
+  SessionContext,
+  SessionEmitted,
+  SessionEvent,
+  SessionInput,
+  SessionStats,
+  TurnMetrics,
+  UserState,
+} from './machines/session-types.ts';
+export * from './providers/index.ts';
+export {
+  type AgentSession,
+  type AgentSessionEvent,
+  type AgentSessionOptions,
+  createAgentSession,
+} from './session/agent-session.ts';
+export {
+  type AudioOutput,
+  ClockedAudioOutput,
+  type Playback,
+  type PlaybackCallbacks,
+  type PlayedFrame,
+} from './session/audio-output.ts';
+export { type SessionClock, SimulatedClock, SystemClock } from './session/clock.ts';
+export * from './sim/fake-providers.ts';
+export * from './text/index.ts';
+export { type FunctionTool, type ToolContext, tool } from './tools/function-tool.ts';
 export const VERSION = '0.1.0';
