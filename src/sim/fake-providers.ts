@@ -215,11 +215,18 @@ export class FakeLlm implements Llm {
     const tokens = reply.text ? (reply.text.match(/\S+\s*/g) ?? []) : [];
     const interval = this.opts.tokenIntervalMs ?? 0;
     const emit = (i: number): void => {
-      if (req.signal?.aborted) return queue.close();
-      if (reply.error) return queue.fail(new Error(reply.error));
+      if (req.signal?.aborted) {
+        queue.close();
+        return;
+      }
+      if (reply.error) {
+        queue.fail(new Error(reply.error));
+        return;
+      }
       if (i < tokens.length) {
         queue.push({ type: 'delta', text: tokens[i]! });
-        return later(this.opts.clock, interval, () => emit(i + 1));
+        later(this.opts.clock, interval, () => emit(i + 1));
+        return;
       }
       for (const call of reply.toolCalls ?? []) queue.push({ type: 'toolCall', call });
       queue.push({ type: 'done', finishReason: reply.toolCalls?.length ? 'tool_calls' : 'stop' });
@@ -295,7 +302,10 @@ export class FakeTts implements Tts {
     };
     // Work arriving during the first-byte delay runs after it, in order.
     const run = (fn: () => void) => {
-      if (warm) return fn();
+      if (warm) {
+        fn();
+        return;
+      }
       waiting.push(fn);
       if (started) return;
       started = true;
