@@ -1,0 +1,24 @@
+/**
+ * The package as users import it: `import { sessionMachine, createAgentSession } from
+ * 'voicechart'` resolves through the exports map to the built files, and the machine's directed
+ * graph has the five lifecycle states under the agent region.
+ */
+import { describe, expect, it } from 'vitest';
+import { toDirectedGraph } from 'xstate/graph';
+
+describe('package exports', () => {
+  it('exports the machine and the session factory from the package root', async () => {
+    const pkg = await import('voicechart');
+    expect(typeof pkg.createAgentSession).toBe('function');
+    expect(pkg.sessionMachine.id).toBe('session');
+    expect(typeof pkg.SimulatedClock).toBe('function');
+  });
+
+  it('the directed graph contains IDLE, LISTENING, THINKING, SPEAKING and PAUSED', async () => {
+    const { sessionMachine } = await import('voicechart');
+    const graph = toDirectedGraph(sessionMachine);
+    const agent = graph.children.find((c) => c.id === 'session.agent');
+    const lifecycle = agent?.children.map((c) => c.stateNode.key);
+    expect(lifecycle).toEqual(['IDLE', 'LISTENING', 'THINKING', 'SPEAKING', 'PAUSED']);
+  });
+});
