@@ -127,7 +127,12 @@ export const replyActions = {
     toSegment(enqueue, context, { type: 'speech.pause' });
     enqueue.cancel('playoutWatchdog');
     if (context.reply) {
-      enqueue.emit({ type: 'agent.paused', at: context.now, speechId: context.reply.request.id });
+      // Entered from the interruption timer (no event time): the pause happened when the
+      // user's speech reached the threshold.
+      const { speechStartedAt } = context.user;
+      const threshold = (speechStartedAt ?? context.now) + context.config.minInterruptionDuration;
+      const at = Math.max(context.now, threshold);
+      enqueue.emit({ type: 'agent.paused', at, speechId: context.reply.request.id });
     }
   }),
   resumeAfterTimeout: enqueueActions(({ context, enqueue }) => {
