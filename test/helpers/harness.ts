@@ -25,6 +25,8 @@ export interface LlmScript {
   error?: { afterMs: number; message: string };
   /** Never answer (first-token timeout). */
   hang?: boolean;
+  /** Send only the first N text chunks, then nothing: no more deltas, no done, no error. */
+  stallAfterChunks?: number;
 }
 
 export interface TtsScript {
@@ -38,6 +40,10 @@ export interface TtsScript {
   silent?: boolean;
   /** Take this long to report where a stopped speech stopped (Infinity: never). */
   stopLatencyMs?: number;
+  /** Produce first audio but never finish synthesis: no `tts.done`, so no natural playout end. */
+  neverDone?: boolean;
+  /** Finish synthesis (`tts.done`) but never report the natural end of playout. */
+  neverFinishPlayout?: boolean;
 }
 
 export interface HarnessOptions {
@@ -45,6 +51,8 @@ export interface HarnessOptions {
   instructions?: string;
   llm?: (input: LlmActorInput, index: number) => LlmScript;
   tts?: TtsScript;
+  /** Per-segment overrides of `tts`, by spawn order (0: the first segment). */
+  ttsFor?: (segmentIndex: number) => TtsScript | undefined;
   tools?: Record<string, { latencyMs?: number; output?: string; hang?: boolean }>;
   /** End-of-turn probability for a transcript; omit for no turn detector. */
   eot?: (transcript: string) => number;
@@ -61,8 +69,8 @@ export function createHarness(options: HarnessOptions = {}) {
   const cancelledGenerations: string[] = [];
   const speechCommands: Record<string, string[]> = {};
   const toolCalls: string[] = [];
-  const tts = { ttfbMs: 100, wordsPerSecond: 2.5, wordTimings: true, ...options.tts };
-  const msPerWord = 1000 / tts.wordsPerSecond;
+  const baseTts = { ttfbMs: 100, wordsPerSecond: 2.5, wordTimings: true, ...options.tts };
+  let segments = 0;
 
   const llm = fromCallback<{ type: 'never' }, LlmActorInput>(({ input, sendBack }) => {
     const index = llmRequests.length;
@@ -77,17 +85,21 @@ export function createHarness(options: HarnessOptions = {}) {
     if (!script.hang) {
       const ttft = script.ttftMs ?? 100;
       const interval = script.chunkIntervalMs ?? 10;
-      const chunks = script.text ? (script.text.match(/\S+\s*/g) ?? []) : [];
+      const all = script.text ? (script.text.match(/\S+\s*/g) ?? []) : [];
+      const stalled = script.stallAfterChunks !== undefined;
+      const chunks = stalled ? all.slice(0, script.stallAfterChunks) : all;
       chunks.forEach((chunk, i) => {
         at(ttft + i * interval, () =>
           sendBack({ type: 'llm.delta', at: clock.now(), generationId: id, text: chunk }),
         );
       });
       const end = ttft + chunks.length * interval;
-      for (const call of script.toolCalls ?? []) {
+      for (const call of stalled ? [] : (script.toolCalls ?? [])) {
         at(end, () => sendBack({ type: 'llm.toolCall', at: clock.now(), generationId: id, call }));
       }
-      if (script.error) {
+      if (stalled) {
+        // Never finishes: no done, no error.
+      } else if (script.error) {
         at(script.error.afterMs, () => {
           done = true;
           sendBack({
@@ -112,6 +124,8 @@ export function createHarness(options: HarnessOptions = {}) {
 
   const speech = fromCallback<SpeechCommand, SpeechActorInput>(({ input, sendBack, receive }) => {
     const id = input.segmentId;
+    const tts = { ...baseTts, ...options.ttsFor?.(segments++) };
+    const msPerWord = 1000 / tts.wordsPerSecond;
     const log: string[] = [];
     speechCommands[id] = log;
     let text = '';
@@ -133,9 +147,11 @@ export function createHarness(options: HarnessOptions = {}) {
             endMs: (i + 1) * msPerWord,
           }))
         : null;
-    const pos = () => position + (playing ? clock.now() - playStart : 0);
+    // Like a real speaker, the position stalls at the end of the audio synthesized so far.
+    const pos = () => Math.min(total(), position + (playing ? clock.now() - playStart : 0));
     const scheduleFinish = () => {
       if (finishTimer !== null) clock.clearTimeout(finishTimer);
+      if (tts.neverFinishPlayout) return;
       finishTimer = clock.setTimeout(
         () => {
           finishTimer = null;
@@ -192,7 +208,7 @@ export function createHarness(options: HarnessOptions = {}) {
         case 'speech.end':
           ended = true;
           finishIfEmpty();
-          if (text.trim() !== '' && !tts.silent) {
+          if (text.trim() !== '' && !tts.silent && !tts.neverDone) {
             later(tts.ttfbMs, () => {
               synthesized = true;
               if (playing) {
