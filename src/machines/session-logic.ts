@@ -170,8 +170,20 @@ export function newReply(request: SpeechRequest, segmentId: string, at: number):
     ttsFirstAudioAt: null,
     playoutStartedAt: null,
     speculativeReused: false,
+    pausedAt: null,
+    pausedMs: 0,
     stopReason: null,
   };
+}
+
+/**
+ * Where a stopped speech most likely stopped when its output never said: the time it played,
+ * from the first audio to the pause or stop, minus the time it spent paused.
+ */
+export function estimatedPositionMs(reply: ReplyState, stoppedAt: number): number {
+  if (reply.playoutStartedAt === null) return 0;
+  const end = reply.pausedAt ?? stoppedAt;
+  return Math.max(0, end - reply.playoutStartedAt - reply.pausedMs);
 }
 
 export function isInterruptible(context: SessionContext): boolean {

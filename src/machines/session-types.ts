@@ -176,6 +176,10 @@ export interface ReplyState {
   readonly ttsFirstAudioAt: number | null;
   readonly playoutStartedAt: number | null;
   readonly speculativeReused: boolean;
+  /** When playback was paused (null while playing): estimates the position if none is reported. */
+  readonly pausedAt: number | null;
+  /** Total time the segment spent paused. */
+  readonly pausedMs: number;
   /** Why the current segment was told to stop, while it settles. */
   readonly stopReason: 'user' | 'command' | 'error' | null;
 }

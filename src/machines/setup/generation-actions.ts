@@ -4,7 +4,7 @@
  * reaches TTS and their tools run only once the turn is committed and the request adopted.
  */
 import { sessionBase } from '../session-base.ts';
-import { newGeneration, pendingToolCalls, requestMessages } from '../session-logic.ts';
+import { bumpTimeout, newGeneration, pendingToolCalls, requestMessages } from '../session-logic.ts';
 import type { SessionEvent } from '../session-types.ts';
 
 type Ev<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
@@ -170,9 +170,11 @@ export const generationActions = {
         ? event.message
         : `LLM timed out (${event.type.split('.')[2] ?? 'response'})`;
     enqueue.stopChild(gen.id);
+    const stats = { ...context.stats, errors: context.stats.errors + 1 };
+    const timedOut = event.type.startsWith('xstate.after.');
     enqueue.assign({
       generation: { ...gen, error: message },
-      stats: { ...context.stats, errors: context.stats.errors + 1 },
+      stats: timedOut ? bumpTimeout(stats, event.type.split('.')[2] ?? 'llm') : stats,
     });
     enqueue.emit({ type: 'error', at: context.now, source: 'llm', message, recoverable: true });
   }),

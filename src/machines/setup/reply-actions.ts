@@ -6,7 +6,13 @@ import type { ChatMessage } from '../../text/chat-context.ts';
 import { joinTranscripts } from '../../text/transcripts.ts';
 import type { SpeechCommand } from '../session-actors.ts';
 import { sessionBase } from '../session-base.ts';
-import { bumpTimeout, clearedUtterance, newReply, stepMessages } from '../session-logic.ts';
+import {
+  bumpTimeout,
+  clearedUtterance,
+  estimatedPositionMs,
+  newReply,
+  stepMessages,
+} from '../session-logic.ts';
 import type { SessionContext, SessionEvent, TurnMetrics } from '../session-types.ts';
 
 type Ev<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
@@ -49,6 +55,12 @@ function commitMessages(enqueue: Enqueue, context: SessionContext, messages: Cha
       enqueue.emit({ type: 'agent.speechCommitted', at: context.now, message });
     }
   }
+}
+
+function resumed(context: SessionContext, at: number) {
+  const r = context.reply;
+  if (!r || r.pausedAt === null) return r;
+  return { ...r, pausedAt: null, pausedMs: r.pausedMs + Math.max(0, at - r.pausedAt) };
 }
 
 function stopSegmentFor(reason: 'user' | 'command' | 'error') {
@@ -132,6 +144,7 @@ export const replyActions = {
       const { speechStartedAt } = context.user;
       const threshold = (speechStartedAt ?? context.now) + context.config.minInterruptionDuration;
       const at = Math.max(context.now, threshold);
+      enqueue.assign({ reply: { ...context.reply, pausedAt: at } });
       enqueue.emit({ type: 'agent.paused', at, speechId: context.reply.request.id });
     }
   }),
@@ -160,6 +173,7 @@ export const replyActions = {
     const at = (event as Ev<'stt.final'>).at;
     enqueue.assign({
       now: at,
+      reply: resumed(context, at),
       user: clearedUtterance(context.user),
       stats: {
         ...context.stats,
@@ -180,6 +194,13 @@ export const replyActions = {
   stopForUser: stopSegmentFor('user'),
   stopForCommand: stopSegmentFor('command'),
   stopForError: stopSegmentFor('error'),
+  /** The stopped speech never reported where it stopped: estimate it from the timeline. */
+  estimatePlayout: assign(({ context }) => {
+    const reply = context.reply;
+    if (!reply) return {};
+    const stoppedAt = context.now;
+    return { reply: { ...reply, positionMs: estimatedPositionMs(reply, stoppedAt), words: null } };
+  }),
   recordPlayout: assign(({ context, event }) => {
     const e = event as Ev<'playout.finished'>;
     if (!context.reply) return {};
@@ -291,7 +312,7 @@ export const replyActions = {
     enqueue.emit({ type: 'error', at: e.at, source: 'tts', message: e.message, recoverable: true });
   }),
   reportPlayoutTimeout: enqueueActions(({ context, enqueue }) => {
-    enqueue.assign({ stats: bumpTimeout(context.stats, 'playout') });
+    enqueue.assign({ stats: bumpTimeout(context.stats, 'playoutGrace') });
     enqueue.emit({
       type: 'error',
       at: context.now,
@@ -304,7 +325,9 @@ export const replyActions = {
     // The event type names the watchdog: xstate.after.<delay>.<state> or watchdog.<name>.
     const name = event.type.startsWith('xstate.after.')
       ? (event.type.split('.')[2] ?? 'unknown')
-      : event.type.replace('watchdog.', '');
+      : event.type === 'watchdog.tts'
+        ? 'ttsResponse'
+        : event.type.replace('watchdog.', '');
     enqueue.assign({ stats: bumpTimeout(context.stats, name) });
     enqueue.emit({
       type: 'error',

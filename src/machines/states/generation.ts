@@ -73,14 +73,11 @@ export const generationRegion = sessionSetup.createStateConfig({
       states: {
         llm: {
           initial: 'waiting',
-          after: { llmResponse: { target: 'failed', actions: 'reportTimeout' } },
+          after: { llmResponse: 'failed' },
           states: {
             waiting: {
               after: {
-                llmFirstToken: {
-                  target: '#session.generation.committed.failed',
-                  actions: 'reportTimeout',
-                },
+                llmFirstToken: '#session.generation.committed.failed',
               },
               on: {
                 'llm.delta': {

@@ -29,7 +29,9 @@ export const pausedState = sessionSetup.createStateConfig({
       on: { 'vad.speechStarted': 'userSpeaking' },
     },
     settling: {
-      after: { interruptSettle: { target: 'settled', actions: 'reportTimeout' } },
+      after: {
+        interruptSettle: { target: 'settled', actions: ['reportTimeout', 'estimatePlayout'] },
+      },
       on: {
         'playout.finished': {
           guard: 'isCurrentSegment',

@@ -43,7 +43,9 @@ export const speakingState = sessionSetup.createStateConfig({
       },
     },
     stopping: {
-      after: { interruptSettle: { target: 'settled', actions: 'reportTimeout' } },
+      after: {
+        interruptSettle: { target: 'settled', actions: ['reportTimeout', 'estimatePlayout'] },
+      },
       on: {
         'playout.finished': {
           guard: 'isCurrentSegment',
