@@ -9,8 +9,8 @@ import { toMono } from '../audio/mix.ts';
 import { Resampler } from '../audio/resampler.ts';
 import type { SessionEvent } from '../machines/session-types.ts';
 import type { NoiseCanceller } from '../providers/noise-canceller.ts';
-import type { Stt } from '../providers/stt.ts';
-import type { Vad } from '../providers/vad.ts';
+import type { Stt, SttEvent } from '../providers/stt.ts';
+import type { Vad, VadEvent } from '../providers/vad.ts';
 import type { SessionClock } from '../session/clock.ts';
 import type { FrameBus } from '../session/frame-bus.ts';
 
@@ -110,31 +110,39 @@ export function noiseCancellerActor(deps: {
   });
 }
 
-export function vadActor(deps: { bus: FrameBus; vad: Vad; clock: SessionClock }) {
+/** A stream a frame bus feeds and whose events become machine events. */
+interface FramesInEventsOut<E> {
+  pushFrame(frame: AudioFrame): void;
+  close(): void;
+  [Symbol.asyncIterator](): AsyncIterator<E>;
+}
+
+/**
+ * The shape VAD and STT share: subscribe the stream to the bus, translate its events (null:
+ * nothing to tell the machine), report a failure once, close on stop.
+ */
+function busStreamActor<E>(deps: {
+  bus: FrameBus;
+  clock: SessionClock;
+  source: string;
+  open: () => FramesInEventsOut<E>;
+  translate: (event: E, at: number) => SessionEvent | null;
+}) {
   return fromCallback(({ sendBack }: { sendBack: SendBack }) => {
-    const stream = deps.vad.stream();
+    const stream = deps.open();
     let stopped = false;
     const unsubscribe = deps.bus.subscribe((frame) => stream.pushFrame(frame));
     (async () => {
       try {
         for await (const event of stream) {
           if (stopped) break;
-          const at = deps.clock.now();
-          if (event.type === 'speechStarted') {
-            sendBack({ type: 'vad.speechStarted', at, startedAt: Math.min(at, event.atMs) });
-          } else if (event.type === 'speechEnded') {
-            sendBack({ type: 'vad.speechEnded', at, endedAt: Math.min(at, event.atMs) });
-          }
+          const out = deps.translate(event, deps.clock.now());
+          if (out) sendBack(out);
         }
       } catch (error) {
-        if (!stopped) {
-          sendBack({
-            type: 'input.error',
-            at: deps.clock.now(),
-            source: 'vad',
-            message: errorText(error),
-          });
-        }
+        if (stopped) return;
+        const at = deps.clock.now();
+        sendBack({ type: 'input.error', at, source: deps.source, message: errorText(error) });
       }
     })();
     return () => {
@@ -145,48 +153,43 @@ export function vadActor(deps: { bus: FrameBus; vad: Vad; clock: SessionClock })
   });
 }
 
+export function vadActor(deps: { bus: FrameBus; vad: Vad; clock: SessionClock }) {
+  return busStreamActor<VadEvent>({
+    ...deps,
+    source: 'vad',
+    open: () => deps.vad.stream(),
+    translate: (event, at) => {
+      if (event.type === 'speechStarted') {
+        return { type: 'vad.speechStarted', at, startedAt: Math.min(at, event.atMs) };
+      }
+      if (event.type === 'speechEnded') {
+        return { type: 'vad.speechEnded', at, endedAt: Math.min(at, event.atMs) };
+      }
+      return null; // per-window inference stays in the actor: no machine event per frame
+    },
+  });
+}
+
 export function sttActor(deps: {
   bus: FrameBus;
   stt: Stt;
   clock: SessionClock;
   language?: string;
 }) {
-  return fromCallback(({ sendBack }: { sendBack: SendBack }) => {
-    const stream = deps.stt.stream(deps.language ? { language: deps.language } : {});
-    let stopped = false;
-    const unsubscribe = deps.bus.subscribe((frame) => stream.pushFrame(frame));
-    (async () => {
-      try {
-        for await (const event of stream) {
-          if (stopped) break;
-          const at = deps.clock.now();
-          if (event.type === 'interim') {
-            sendBack({ type: 'stt.interim', at, text: event.text });
-          } else if (event.type === 'final') {
-            sendBack({
-              type: 'stt.final',
-              at,
-              text: event.text,
-              ...(event.confidence !== undefined ? { confidence: event.confidence } : {}),
-            });
-          }
-        }
-      } catch (error) {
-        if (!stopped) {
-          sendBack({
-            type: 'input.error',
-            at: deps.clock.now(),
-            source: 'stt',
-            message: errorText(error),
-          });
-        }
-      }
-    })();
-    return () => {
-      stopped = true;
-      unsubscribe();
-      stream.close();
-    };
+  return busStreamActor<SttEvent>({
+    ...deps,
+    source: 'stt',
+    open: () => deps.stt.stream(deps.language ? { language: deps.language } : {}),
+    translate: (event, at) => {
+      if (event.type === 'interim') return { type: 'stt.interim', at, text: event.text };
+      if (event.type !== 'final') return null;
+      return {
+        type: 'stt.final',
+        at,
+        text: event.text,
+        ...(event.confidence !== undefined ? { confidence: event.confidence } : {}),
+      };
+    },
   });
 }
 

@@ -63,6 +63,37 @@ function resumed(context: SessionContext, at: number) {
   return { ...r, pausedAt: null, pausedMs: r.pausedMs + Math.max(0, at - r.pausedAt) };
 }
 
+/** The paused segment plays on from where it stopped; the utterance that paused it is dropped. */
+function resumeFor(reason: 'timeout' | 'backchannel') {
+  return enqueueActions(({ context, event, enqueue }) => {
+    toSegment(enqueue, context, { type: 'speech.resume' });
+    // A timeout fires with no event time: it fired falseInterruptionTimeout after the speech.
+    const at =
+      reason === 'backchannel'
+        ? (event as Ev<'stt.final'>).at
+        : (context.user.speechEndedAt ?? context.now) + context.config.falseInterruptionTimeout;
+    const { stats } = context;
+    enqueue.assign({
+      now: Math.max(context.now, at),
+      reply: resumed(context, at),
+      user: clearedUtterance(context.user),
+      stats: {
+        ...stats,
+        falseInterruptionResumes: stats.falseInterruptionResumes + 1,
+        backchannelResumes: stats.backchannelResumes + (reason === 'backchannel' ? 1 : 0),
+      },
+    });
+    if (context.reply) {
+      enqueue.emit({
+        type: 'agent.falseInterruptionResumed',
+        at,
+        speechId: context.reply.request.id,
+        reason,
+      });
+    }
+  });
+}
+
 function stopSegmentFor(reason: 'user' | 'command' | 'error') {
   return enqueueActions(({ context, enqueue }) => {
     toSegment(enqueue, context, { type: 'speech.stop' });
@@ -148,48 +179,8 @@ export const replyActions = {
       enqueue.emit({ type: 'agent.paused', at, speechId: context.reply.request.id });
     }
   }),
-  resumeAfterTimeout: enqueueActions(({ context, enqueue }) => {
-    toSegment(enqueue, context, { type: 'speech.resume' });
-    const at =
-      (context.user.speechEndedAt ?? context.now) + context.config.falseInterruptionTimeout;
-    enqueue.assign({
-      user: clearedUtterance(context.user),
-      stats: {
-        ...context.stats,
-        falseInterruptionResumes: context.stats.falseInterruptionResumes + 1,
-      },
-    });
-    if (context.reply) {
-      enqueue.emit({
-        type: 'agent.falseInterruptionResumed',
-        at,
-        speechId: context.reply.request.id,
-        reason: 'timeout',
-      });
-    }
-  }),
-  resumeAfterBackchannel: enqueueActions(({ context, event, enqueue }) => {
-    toSegment(enqueue, context, { type: 'speech.resume' });
-    const at = (event as Ev<'stt.final'>).at;
-    enqueue.assign({
-      now: at,
-      reply: resumed(context, at),
-      user: clearedUtterance(context.user),
-      stats: {
-        ...context.stats,
-        falseInterruptionResumes: context.stats.falseInterruptionResumes + 1,
-        backchannelResumes: context.stats.backchannelResumes + 1,
-      },
-    });
-    if (context.reply) {
-      enqueue.emit({
-        type: 'agent.falseInterruptionResumed',
-        at,
-        speechId: context.reply.request.id,
-        reason: 'backchannel',
-      });
-    }
-  }),
+  resumeAfterTimeout: resumeFor('timeout'),
+  resumeAfterBackchannel: resumeFor('backchannel'),
   /** Tells the segment to stop; where it stopped arrives as `playout.finished`. */
   stopForUser: stopSegmentFor('user'),
   stopForCommand: stopSegmentFor('command'),

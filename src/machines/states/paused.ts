@@ -1,5 +1,6 @@
 import { sessionSetup } from '../session-setup.ts';
 import { afterSpeech } from './routes.ts';
+import { settlingState } from './settling.ts';
 
 /**
  * PAUSED: the user barged in and the agent's audio is paused where it was. If the user stops
@@ -28,22 +29,7 @@ export const pausedState = sessionSetup.createStateConfig({
       },
       on: { 'vad.speechStarted': 'userSpeaking' },
     },
-    settling: {
-      after: {
-        interruptSettle: { target: 'settled', actions: ['reportTimeout', 'estimatePlayout'] },
-      },
-      on: {
-        'playout.finished': {
-          guard: 'isCurrentSegment',
-          target: 'settled',
-          actions: 'recordPlayout',
-        },
-        'stt.final': { actions: 'appendFinal' },
-        'session.interrupt': {},
-        'tts.error': {},
-        'watchdog.tts': {},
-      },
-    },
+    settling: settlingState,
     /** The cut speech reported where it stopped (or the settle timeout fired). */
     settled: { always: afterSpeech(['commitInterruption']) },
   },

@@ -1,6 +1,7 @@
 import { and } from 'xstate';
 import { sessionSetup } from '../session-setup.ts';
 import { afterSpeech } from './routes.ts';
+import { settlingState } from './settling.ts';
 
 /**
  * SPEAKING: the agent's audio is playing. User speech over it becomes an interruption once it
@@ -42,24 +43,7 @@ export const speakingState = sessionSetup.createStateConfig({
         'stt.final': { target: 'check', actions: 'appendFinal' },
       },
     },
-    stopping: {
-      after: {
-        interruptSettle: { target: 'settled', actions: ['reportTimeout', 'estimatePlayout'] },
-      },
-      on: {
-        'playout.finished': {
-          guard: 'isCurrentSegment',
-          target: 'settled',
-          actions: 'recordPlayout',
-        },
-        'stt.interim': { actions: 'setInterim' },
-        'stt.final': { actions: 'appendFinal' },
-        'session.interrupt': {},
-        'tts.error': {},
-        'watchdog.playout': {},
-        'watchdog.tts': {},
-      },
-    },
+    stopping: settlingState,
     /** The cut speech reported where it stopped (or the settle timeout fired). */
     settled: { always: afterSpeech(['commitInterruption']) },
   },
