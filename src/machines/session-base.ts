@@ -83,6 +83,8 @@ export const sessionBase = setup({
       pendingToolCalls(context.generation).length === 0,
     hasFollowUp: ({ context }) => hasFollowUp(context),
     audioHeld: stateIn('#session.agent.THINKING.audio.ready'),
+    /** The current step's audio already played in full (waiting for its tools). */
+    segmentPlayed: stateIn('#session.agent.THINKING.audio.played'),
     canReopenTurn: ({ context }) => {
       const { reply, chat } = context;
       if (reply?.request.kind !== 'reply' || reply.step !== 0) return false;
@@ -105,17 +107,19 @@ export const sessionBase = setup({
     userAway: ({ context }) => context.config.userAwayTimeout,
     endpointing: ({ context }) => endpointingWait(context),
     noTranscript: ({ context }) => context.config.noTranscriptTimeout,
+    // Overlap states can be entered long after the user started (a reply step that begins while
+    // they talk): count from the latest known time, not from the last user event.
     speakingInterruption: ({ context }) =>
       remaining(
         context.config.minInterruptionDuration,
         context.user.speechStartedAt,
-        context.user.lastEventAt,
+        Math.max(context.user.lastEventAt, context.now),
       ),
     thinkingInterruption: ({ context }) =>
       remaining(
         context.config.thinkingMinInterruptionDuration,
         context.user.speechStartedAt,
-        context.user.lastEventAt,
+        Math.max(context.user.lastEventAt, context.now),
       ),
     falseInterruption: ({ context }) =>
       remaining(

@@ -265,8 +265,10 @@ export const replyActions = {
     }
   }),
   /**
-   * The user spoke over a reply nobody heard yet. Cancel it; if it answered the turn the user is
-   * still continuing, take that turn back so the continuation joins it (one user message, not two).
+   * The user spoke over a reply step nobody heard yet. Cancel it; if it answered the turn the user
+   * is still continuing, take that turn back so the continuation joins it (one user message, not
+   * two). A step whose text already played in full (waiting for its tools) was heard: it joins
+   * the chat, its unfinished tool calls with a cancelled result.
    */
   abandonReply: enqueueActions(({ context, enqueue, check }) => {
     const reply = context.reply;
@@ -275,14 +277,22 @@ export const replyActions = {
     enqueue.stopChild(reply.segmentId);
     enqueue.cancel('ttsWatchdog');
     enqueue.raise({ type: 'gen.cancel' });
+    const heard = check('segmentPlayed') && reply.segmentText.trim() !== '';
     let { chat, chatVersion, user } = context;
-    if (check('canReopenTurn')) {
+    if (heard) {
+      const messages = stepMessages(context, false, context.seq + 1);
+      if (messages.length > 0) {
+        chat = [...chat, ...messages];
+        chatVersion += 1;
+      }
+    } else if (check('canReopenTurn')) {
       const last = chat[chat.length - 1];
       chat = chat.slice(0, -1);
       chatVersion += 1;
       user = { ...user, text: joinTranscripts(last?.content ?? '', user.text) };
     }
     enqueue.assign({
+      seq: context.seq + 1,
       chat,
       chatVersion,
       user,
@@ -293,7 +303,7 @@ export const replyActions = {
       type: 'agent.interrupted',
       at: context.now,
       speechId: reply.request.id,
-      playedText: '',
+      playedText: heard ? reply.segmentText : '',
       reason: 'user',
     });
   }),

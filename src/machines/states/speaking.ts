@@ -10,8 +10,15 @@ import { settlingState } from './settling.ts';
  * stopped, so the chat keeps only what was heard.
  */
 export const speakingState = sessionSetup.createStateConfig({
-  initial: 'playing',
+  initial: 'route',
   states: {
+    /** Playback can (re)start while the user is still talking: pick up their speech. */
+    route: {
+      always: [
+        { guard: and(['userSpeaking', 'replyInterruptible']), target: 'overlap' },
+        { target: 'playing' },
+      ],
+    },
     playing: {
       on: { 'vad.speechStarted': { guard: 'replyInterruptible', target: 'overlap' } },
     },

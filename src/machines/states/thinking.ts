@@ -58,8 +58,15 @@ export const thinkingState = sessionSetup.createStateConfig({
       },
     },
     overlap: {
-      initial: 'none',
+      initial: 'route',
       states: {
+        /** A step can start while the user is already talking: pick up their speech. */
+        route: {
+          always: [
+            { guard: and(['userSpeaking', 'replyInterruptible']), target: 'userSpeaking' },
+            { target: 'none' },
+          ],
+        },
         none: {
           on: { 'vad.speechStarted': { guard: 'replyInterruptible', target: 'userSpeaking' } },
         },
