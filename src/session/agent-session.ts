@@ -22,7 +22,7 @@ import type {
   UserState,
 } from '../machines/session-types.ts';
 import type { Llm } from '../providers/llm.ts';
-import type { NoiseCanceller } from '../providers/noise-canceller.ts';
+import type { NoiseCanceller, NoiseCancellerSelector } from '../providers/noise-canceller.ts';
 import type { Stt } from '../providers/stt.ts';
 import type { Tts } from '../providers/tts.ts';
 import type { TurnDetector } from '../providers/turn-detector.ts';
@@ -39,7 +39,13 @@ export interface AgentSessionOptions {
   tts: Tts;
   vad: Vad;
   turnDetector?: TurnDetector | null;
-  noiseCanceller?: NoiseCanceller | null;
+  /**
+   * Noise cancellation of the input, or a selector that picks one for the transport (e.g. a
+   * telephony-tuned model for 8 kHz SIP audio, or none).
+   */
+  noiseCanceller?: NoiseCanceller | NoiseCancellerSelector | null;
+  /** What carries the user's audio; passed to a noise-canceller selector. */
+  transport?: { name: string; sampleRate: number };
   // biome-ignore lint/suspicious/noExplicitAny: tools have their own argument types
   tools?: readonly FunctionTool<any>[];
   /** System prompt, first message of the chat. */
@@ -98,6 +104,14 @@ export interface AgentSession {
   close(): Promise<void>;
 }
 
+function selectCanceller(options: AgentSessionOptions): NoiseCanceller | null {
+  const nc = options.noiseCanceller ?? null;
+  if (typeof nc !== 'function') return nc;
+  const rate = options.analysisSampleRate ?? 16000;
+  const transport = options.transport ?? { name: 'unknown', sampleRate: rate };
+  return nc({ transport: transport.name, sampleRate: transport.sampleRate }) ?? null;
+}
+
 /**
  * Creates and starts a voice-agent session.
  *
@@ -138,7 +152,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       noiseCanceller: noiseCancellerActor({
         from: raw,
         to: clean,
-        canceller: options.noiseCanceller ?? null,
+        canceller: selectCanceller(options),
         clock,
       }),
       vad: vadActor({ bus: clean, vad: options.vad, clock }),

@@ -37,8 +37,20 @@ export interface AudioOutput {
 export interface PlayedFrame {
   readonly segmentId: string;
   readonly frame: AudioFrame;
-  /** Session-clock time at which the frame starts to be heard. */
+  /** Session-clock time at which the frame would start to be heard if nothing pauses or cuts. */
   readonly playAtMs: number;
+}
+
+/**
+ * A stretch of a segment that was actually heard: its audio from `fromMs` to `toMs` (segment
+ * positions) played from `atMs` (session clock). Pauses and cuts end a span; recorders rebuild
+ * the exact output timeline from spans plus the pushed frames.
+ */
+export interface PlayedSpan {
+  readonly segmentId: string;
+  readonly atMs: number;
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 /**
@@ -54,25 +66,31 @@ export class ClockedAudioOutput implements AudioOutput {
   readonly sampleRate: number;
   readonly canPause = true;
   private readonly clock: SessionClock;
-  private readonly onFrame: ((played: PlayedFrame) => void) | undefined;
+  private readonly hooks: PlaybackHooks;
   private current: ClockedPlayback | null = null;
 
   constructor(opts: {
     clock: SessionClock;
     sampleRate?: number;
     onFrame?: (played: PlayedFrame) => void;
+    onSpan?: (span: PlayedSpan) => void;
   }) {
     this.clock = opts.clock;
     this.sampleRate = opts.sampleRate ?? 24000;
-    this.onFrame = opts.onFrame;
+    this.hooks = { onFrame: opts.onFrame, onSpan: opts.onSpan };
   }
 
   play(segmentId: string, callbacks: PlaybackCallbacks): Playback {
     // One speaker: a new segment cuts whatever was still playing.
     this.current?.stop();
-    this.current = new ClockedPlayback(segmentId, this.clock, callbacks, this.onFrame);
+    this.current = new ClockedPlayback(segmentId, this.clock, callbacks, this.hooks);
     return this.current;
   }
+}
+
+interface PlaybackHooks {
+  readonly onFrame: ((played: PlayedFrame) => void) | undefined;
+  readonly onSpan: ((span: PlayedSpan) => void) | undefined;
 }
 
 class ClockedPlayback implements Playback {
@@ -88,18 +106,18 @@ class ClockedPlayback implements Playback {
   private readonly segmentId: string;
   private readonly clock: SessionClock;
   private readonly callbacks: PlaybackCallbacks;
-  private readonly onFrame: ((played: PlayedFrame) => void) | undefined;
+  private readonly hooks: PlaybackHooks;
 
   constructor(
     segmentId: string,
     clock: SessionClock,
     callbacks: PlaybackCallbacks,
-    onFrame: ((played: PlayedFrame) => void) | undefined,
+    hooks: PlaybackHooks,
   ) {
     this.segmentId = segmentId;
     this.clock = clock;
     this.callbacks = callbacks;
-    this.onFrame = onFrame;
+    this.hooks = hooks;
     this.checkpointAt = clock.now();
   }
 
@@ -115,7 +133,7 @@ class ClockedPlayback implements Playback {
     // Audio queued behind what is still to play is heard after it.
     const playAtMs = this.clock.now() + (this.bufferedMs - this.checkpointPos);
     this.bufferedMs += frame.durationMs;
-    this.onFrame?.({ segmentId: this.segmentId, frame, playAtMs });
+    this.hooks.onFrame?.({ segmentId: this.segmentId, frame, playAtMs });
     if (!this.started && this.playing) {
       this.started = true;
       this.callbacks.onStarted();
@@ -156,8 +174,18 @@ class ClockedPlayback implements Playback {
     return this.checkpointPos;
   }
 
+  /** Closes the stretch played since the last checkpoint (reported as a span) and starts anew. */
   private checkpoint() {
-    this.checkpointPos = this.positionMs;
+    const position = this.positionMs;
+    if (this.playing && position > this.checkpointPos) {
+      this.hooks.onSpan?.({
+        segmentId: this.segmentId,
+        atMs: this.checkpointAt,
+        fromMs: this.checkpointPos,
+        toMs: position,
+      });
+    }
+    this.checkpointPos = position;
     this.checkpointAt = this.clock.now();
   }
 

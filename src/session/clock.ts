@@ -26,6 +26,31 @@ export class SystemClock implements SessionClock {
   }
 }
 
+/**
+ * Wall time sped up `speed` times: a 20-second recording plays in 20/speed seconds. Providers'
+ * own latencies count `speed` times over in session time, so keep the speed low enough for the
+ * pipeline to keep up (the file transport's fast mode).
+ */
+export class ScaledClock implements SessionClock {
+  private readonly origin = performance.now();
+  readonly speed: number;
+  constructor(speed: number) {
+    if (!Number.isFinite(speed) || speed <= 0) {
+      throw new RangeError(`ScaledClock: speed must be a positive number, got ${speed}`);
+    }
+    this.speed = speed;
+  }
+  now(): number {
+    return (performance.now() - this.origin) * this.speed;
+  }
+  setTimeout(fn: () => void, timeoutMs: number): unknown {
+    return setTimeout(fn, timeoutMs / this.speed);
+  }
+  clearTimeout(id: unknown): void {
+    clearTimeout(id as ReturnType<typeof setTimeout>);
+  }
+}
+
 interface Timer {
   readonly id: number;
   readonly due: number;
