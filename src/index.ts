@@ -43,8 +43,11 @@ export {
   type PlaybackCallbacks,
   type PlayedFrame,
 } from './session/audio-output.ts';
-export { type SessionClock, SimulatedClock, SystemClock } from './session/clock.ts';
+export { ScaledClock, type SessionClock, SimulatedClock, SystemClock } from './session/clock.ts';
+export { createInspectLog } from './session/inspect-log.ts';
+export { TimelineRecorder, type TurnTimeline } from './session/timeline.ts';
 export * from './sim/fake-providers.ts';
 export * from './text/index.ts';
+export { corpusWer, type WerResult, wordErrorRate } from './text/wer.ts';
 export { type FunctionTool, type ToolContext, tool } from './tools/function-tool.ts';
 export const VERSION = '0.1.0';

@@ -140,12 +140,22 @@ export async function* fileAudioInput(opts: FileInputOptions): AsyncGenerator<Au
   const frameMs = opts.frameMs ?? 20;
   const first = opts.clips[0]?.audio;
   if (!first) throw new Error('fileAudioInput: no clips');
-  const sleep = () => new Promise<void>((resolve) => opts.clock.setTimeout(resolve, frameMs));
+  // Frame k is due at origin + k * frameMs: pacing on absolute due times keeps the audio in
+  // step with the clock however late timers fire (a late timer delivers a short burst).
+  const origin = opts.clock.now();
+  let fed = 0;
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const wait = origin + (fed + 1) * frameMs - opts.clock.now();
+      if (wait <= 0) resolve();
+      else opts.clock.setTimeout(resolve, wait);
+    });
   const silence = (rate: number, channels: number) =>
-    AudioFrame.silence(frameMs, rate, channels, opts.clock.now());
+    AudioFrame.silence(frameMs, rate, channels, origin + fed * frameMs);
   const feed = async function* (frame: AudioFrame) {
     await sleep();
-    opts.onFrame?.(frame, opts.clock.now());
+    opts.onFrame?.(frame, origin + fed * frameMs);
+    fed++;
     yield frame;
   };
   const silenceFor = async function* (ms: number, rate: number, channels: number) {
@@ -159,9 +169,14 @@ export async function* fileAudioInput(opts: FileInputOptions): AsyncGenerator<Au
     const { audio } = clip;
     const step = Math.round((audio.sampleRate * frameMs) / 1000) * audio.channels;
     for (let i = 0; i < audio.data.length && !opts.signal?.aborted; i += step) {
-      const data = audio.data.subarray(i, Math.min(i + step, audio.data.length));
-      if (data.length % audio.channels !== 0 || data.length === 0) break;
-      yield* feed(new AudioFrame(data, audio.sampleRate, audio.channels, opts.clock.now()));
+      let data = audio.data.subarray(i, Math.min(i + step, audio.data.length));
+      if (data.length < step) {
+        // The clip's tail is padded with silence to a whole frame, so audio time stays on schedule.
+        const padded = new Int16Array(step);
+        padded.set(data);
+        data = padded;
+      }
+      yield* feed(new AudioFrame(data, audio.sampleRate, audio.channels, origin + fed * frameMs));
     }
     yield* silenceFor(opts.gapMs ?? 0, audio.sampleRate, audio.channels);
     if (index < opts.clips.length - 1 && opts.beforeNextClip) {

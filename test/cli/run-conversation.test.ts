@@ -2,7 +2,7 @@
  * The main job's plumbing on SimulatedClock with the simulator's providers: WAV clips in (any
  * rate, stereo), a two-turn conversation through the real session, and the four outputs.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { demoWeatherTool, RuleBasedLlm } from '../../src/providers/local/rule-ba
 import type { Tts, TtsChunk, TtsStream } from '../../src/providers/tts.ts';
 import { SimulatedClock } from '../../src/session/clock.ts';
 import { FakeStt, FakeTts, FakeVad } from '../../src/sim/fake-providers.ts';
+import { loadWavClips } from '../../src/transports/file-input.ts';
 
 /** A loud 440 Hz-ish tone standing in for speech (the fakes detect speech by energy). */
 function tone(rate: number, channels: number, ms: number): AudioFrame {
@@ -63,6 +64,8 @@ class AudibleTts implements Tts {
   }
 }
 
+const DURATION_MS = 11_900;
+
 describe('runConversation (file transport, recorder, timeline, inspection log)', () => {
   it('plays a folder of clips as turns, answers each, and writes aligned outputs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'voicechart-run-'));
@@ -80,8 +83,14 @@ describe('runConversation (file transport, recorder, timeline, inspection log)',
       { text: 'what is the weather in paris', startMs: 0, durationMs: 1500 },
     ];
     const llm = new RuleBasedLlm();
+    // Files are read before virtual time starts: from here on only the clock drives the run.
+    const clips = await loadWavClips(input);
+    expect(clips.map((c) => [c.audio.sampleRate, c.audio.channels])).toEqual([
+      [16000, 1],
+      [16000, 1],
+    ]);
     const run = runConversation({
-      input,
+      input: clips,
       outDir: join(dir, 'out'),
       clock,
       providers: {
@@ -100,6 +109,8 @@ describe('runConversation (file transport, recorder, timeline, inspection log)',
     });
     while (!finished && clock.now() < 120_000) await clock.advance(50);
     const result = await run;
+    // Deterministic: the same virtual duration every run.
+    expect(result.durationMs).toBe(DURATION_MS);
 
     const said = result.chat.filter((m) => m.role === 'user').map((m) => m.content);
     expect(said).toEqual(['hello there', 'what is the weather in paris']);
@@ -151,5 +162,6 @@ describe('runConversation (file transport, recorder, timeline, inspection log)',
     // The agent never talks over the user in this polite conversation.
     const userSet = new Set(user);
     expect(agent.filter((ms) => userSet.has(ms))).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -22,3 +22,14 @@ describe('package exports', () => {
     expect(lifecycle).toEqual(['IDLE', 'LISTENING', 'THINKING', 'SPEAKING', 'PAUSED']);
   });
 });
+
+describe('subpath exports', () => {
+  it('voicechart/local and voicechart/openai resolve to the built providers', async () => {
+    const local = await import('voicechart/local');
+    expect(typeof local.SileroVad).toBe('function');
+    expect(typeof local.PocketsphinxStt).toBe('function');
+    expect(typeof local.createLocalStack).toBe('function');
+    const openai = await import('voicechart/openai');
+    expect(typeof openai.OpenAiLlm).toBe('function');
+  });
+});

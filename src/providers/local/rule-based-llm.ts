@@ -113,6 +113,41 @@ function parseNumber(words: string): number | null {
   return seen ? total : null;
 }
 
+/** Recognizer homophones of number words ("what is to plus five"). */
+const NUMBER_HOMOPHONES: Record<string, string> = {
+  to: 'two',
+  too: 'two',
+  for: 'four',
+  fore: 'four',
+  won: 'one',
+  ate: 'eight',
+  tree: 'three',
+};
+
+const OPERATORS: Record<string, (a: number, b: number) => number> = {
+  plus: (a, b) => a + b,
+  minus: (a, b) => a - b,
+  times: (a, b) => a * b,
+};
+
+/** "... twenty three plus four ..." → "23 plus 4 is 27"; null when there is no sum. */
+function findSum(text: string): string | null {
+  const words = text.split(' ').map((w) => NUMBER_HOMOPHONES[w] ?? w);
+  const isNumber = (w: string | undefined) =>
+    w !== undefined && (/^\d+$/.test(w) || NUMBER_WORDS[w] !== undefined);
+  const at = words.findIndex((w) => OPERATORS[w] !== undefined);
+  if (at < 0) return null;
+  let from = at;
+  while (isNumber(words[from - 1])) from--;
+  let to = at + 1;
+  while (isNumber(words[to])) to++;
+  const a = parseNumber(words.slice(from, at).join(' '));
+  const b = parseNumber(words.slice(at + 1, to).join(' '));
+  const op = words[at]!;
+  if (a === null || b === null) return null;
+  return `${a} ${op} ${b} is ${OPERATORS[op]!(a, b)}`;
+}
+
 function titleCase(s: string): string {
   return s.replace(/\b[a-z]/g, (c) => c.toUpperCase());
 }
@@ -225,15 +260,8 @@ export class RuleBasedLlm implements Llm<RuleBasedLlmOptions> {
       if (!city) return { text: 'Sure, which city should I check the weather for?' };
       return { toolCall: { name: 'get_weather', args: { city } } };
     }
-    const sum = /\b(?:what is|what's|how much is) (.+?) (plus|minus|times) (.+)$/.exec(text);
-    if (sum) {
-      const a = parseNumber(sum[1] ?? '');
-      const b = parseNumber(sum[3] ?? '');
-      if (a !== null && b !== null) {
-        const result = sum[2] === 'plus' ? a + b : sum[2] === 'minus' ? a - b : a * b;
-        return { text: `${a} ${sum[2]} ${b} is ${result}. Anything else?` };
-      }
-    }
+    const sum = findSum(text);
+    if (sum) return { text: `${sum}. Anything else?` };
     const introduced = /\b(?:my name is|my name's|call me) ([a-z]+)/.exec(text);
     if (introduced?.[1]) {
       return {

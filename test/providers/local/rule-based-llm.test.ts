@@ -82,6 +82,13 @@ describe('RuleBasedLlm', () => {
     expect(llm.reply([user('what is twenty three plus four')], [])).toEqual({
       text: '23 plus 4 is 27. Anything else?',
     });
+    // The recognizer's homophones of number words, with no "what" in front.
+    expect(llm.reply([user('is to plus five')], [])).toEqual({
+      text: '2 plus 5 is 7. Anything else?',
+    });
+    expect(llm.reply([user('what is six times for please')], [])).toEqual({
+      text: '6 times 4 is 24. Anything else?',
+    });
     expect(llm.reply([user('my name is ada')], [])).toEqual({
       text: 'Nice to meet you, Ada. What can I do for you today?',
     });

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * The `voicechart` command.
+ *
+ *   voicechart run --input <wav or folder> [--out dir] [--config file.json] [--realtime | --speed N]
+ *
+ * Runs a whole conversation through the real session statechart on the embedded offline stack
+ * (or an OpenAI-compatible LLM when OPENAI_BASE_URL is set) and writes conversation.wav,
+ * transcript.json, timeline.json and inspect.jsonl into the out folder.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { resolveSessionConfig, type SessionConfig } from '../machines/session-config.ts';
+import { loadWavClips } from '../transports/file-input.ts';
+import { formatChat } from './format-chat.ts';
+import { createLocalStack } from './local-stack.ts';
+import { type RunStatus, runConversation } from './run.ts';
+
+const USAGE = `usage: voicechart run --input <wav or folder of wavs> [--out dir] [--config file.json]
+                       [--realtime | --speed N] [--instructions text] [--channel N]
+
+  --input         a WAV file (any rate or channels), or a folder of WAVs played in order
+  --out           output folder (default: voicechart-out)
+  --config        JSON file: session config keys (ms) and optionally "instructions"
+  --realtime      pace the input at wall-clock speed (default: --speed 3)
+  --speed N       play the input N times faster than real time
+  --instructions  the agent's system prompt
+  --channel N     for WAVs with more than two channels: the user's channel (1-based)
+  --no-noise-cancellation   skip RNNoise
+
+LLM: OPENAI_BASE_URL (+ OPENAI_API_KEY, VOICECHART_LLM_MODEL) selects an OpenAI-compatible
+endpoint (llama.cpp, Ollama, OpenAI); without it a rule-based offline dialogue engine answers.`;
+
+interface ConfigFile extends Partial<SessionConfig> {
+  instructions?: string;
+}
+
+async function readConfig(path: string | undefined): Promise<ConfigFile> {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`--config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`--config ${path}: expected a JSON object of session config keys`);
+  }
+  const { instructions, ...config } = parsed as ConfigFile;
+  resolveSessionConfig(config); // names any bad key before the run starts
+  return { ...config, ...(instructions !== undefined ? { instructions } : {}) };
+}
+
+function statusPrinter() {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  return {
+    update(s: RunStatus) {
+      const text = `${(s.atMs / 1000).toFixed(1).padStart(6)} s  ${s.state.padEnd(9)} ${s.transcript}`;
+      const line = text.length > 110 ? `${text.slice(0, 107)}...` : text;
+      if (line === last) return;
+      last = line;
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'run') {
+    console.error(
+      command === undefined || command === '--help'
+        ? USAGE
+        : `unknown command "${command}"\n\n${USAGE}`,
+    );
+    return command === '--help' ? 0 : 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      input: { type: 'string' },
+      out: { type: 'string', default: 'voicechart-out' },
+      config: { type: 'string' },
+      realtime: { type: 'boolean', default: false },
+      speed: { type: 'string' },
+      instructions: { type: 'string' },
+      channel: { type: 'string' },
+      'no-noise-cancellation': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.input) {
+    console.error(`--input is required\n\n${USAGE}`);
+    return 2;
+  }
+  const speed = values.speed === undefined ? 3 : Number(values.speed);
+  if (!values.realtime && (!Number.isFinite(speed) || speed <= 0)) {
+    console.error(`--speed: expected a positive number, got "${values.speed}"`);
+    return 2;
+  }
+  const channel = values.channel === undefined ? undefined : Number(values.channel);
+  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 1)) {
+    console.error(`--channel: expected a channel number from 1, got "${values.channel}"`);
+    return 2;
+  }
+  const { instructions, ...config } = await readConfig(values.config);
+  // The input is checked before any model loads, so a bad file fails at once.
+  const clips = await loadWavClips(values.input, channel !== undefined ? { channel } : {});
+  const stack = await createLocalStack({ noNoiseCancellation: values['no-noise-cancellation'] });
+  console.error(`voicechart: ${stack.description}`);
+  const status = statusPrinter();
+  try {
+    const result = await runConversation({
+      input: clips,
+      outDir: values.out,
+      providers: stack.providers,
+      config,
+      instructions:
+        values.instructions ?? instructions ?? 'You are Chart, a friendly voice assistant.',
+      pace: values.realtime ? 'realtime' : speed,
+      onStatus: (s) => status.update(s),
+    });
+    status.done();
+    for (const line of formatChat(result.chat)) console.log(line);
+    const v2v = result.timeline.flatMap((t) =>
+      t.voiceToVoiceMs === null ? [] : [t.voiceToVoiceMs],
+    );
+    console.log(
+      `\n${result.timeline.length} turns, voice-to-voice ${v2v.map((x) => `${Math.round(x)} ms`).join(', ') || 'n/a'}`,
+    );
+    console.log(`wrote ${Object.values(result.files).join(', ')}`);
+    return 0;
+  } finally {
+    await stack.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`voicechart: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
