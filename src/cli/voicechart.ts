@@ -133,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       t.voiceToVoiceMs === null ? [] : [t.voiceToVoiceMs],
     );
     console.log(
-      `\n${result.timeline.length} turns, voice-to-voice ${v2v.map((x) => `${Math.round(x)} ms`).join(', ') || 'n/a'}`,
+      `\n${result.timeline.length} turn${result.timeline.length === 1 ? '' : 's'}, voice-to-voice ${v2v.map((x) => `${Math.round(x)} ms`).join(', ') || 'n/a'}`,
     );
     console.log(`wrote ${Object.values(result.files).join(', ')}`);
     return 0;
