@@ -8,7 +8,7 @@
  * (or an OpenAI-compatible LLM when OPENAI_BASE_URL is set) and writes conversation.wav,
  * transcript.json, timeline.json and inspect.jsonl into the out folder.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolveSessionConfig, type SessionConfig } from '../machines/session-config.ts';
 import { loadWavClips } from '../transports/file-input.ts';
@@ -27,6 +27,12 @@ const USAGE = `usage: voicechart run --input <wav or folder of wavs> [--out dir]
   --instructions  the agent's system prompt
   --channel N     for WAVs with more than two channels: the user's channel (1-based)
   --no-noise-cancellation   skip RNNoise
+
+       voicechart eval <scenario file or folder> [--json out.json] [--report out.html]
+
+  eval runs conversation scenarios (YAML or JSON, see schema/scenario.schema.json) through the
+  real session on simulated time, prints a line per scenario, and exits with 1 when an
+  expectation fails.
 
 LLM: OPENAI_BASE_URL (+ OPENAI_API_KEY, VOICECHART_LLM_MODEL) selects an OpenAI-compatible
 endpoint (llama.cpp, Ollama, OpenAI); without it a rule-based offline dialogue engine answers.`;
@@ -70,6 +76,7 @@ function statusPrinter() {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'eval') return evalCommand(rest);
   if (command !== 'run') {
     console.error(
       command === undefined || command === '--help'
@@ -140,6 +147,59 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await stack.close();
   }
+}
+
+const ms = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x)} ms`);
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'string' },
+      report: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [path, ...extra] = positionals;
+  if (!path || extra.length > 0) {
+    console.error(`eval takes one scenario file or folder\n\n${USAGE}`);
+    return 2;
+  }
+  const { runSuite } = await import('../eval/suite.ts');
+  const result = await runSuite(path, {
+    onResult: (r, i, total) => {
+      const mark = r.ok ? 'ok  ' : 'FAIL';
+      const figures = r.error
+        ? r.error
+        : `${r.summary.userTurns} turns, v2v median ${ms(r.summary.voiceToVoiceMedianMs)}, ${r.summary.interruptions} interruptions, ${r.summary.falseCutoffs} false cut-offs`;
+      if (!values.quiet || !r.ok) console.log(`[${i + 1}/${total}] ${mark} ${r.name}: ${figures}`);
+      for (const e of r.expectations.filter((x) => !x.ok)) {
+        console.log(
+          `         expected ${e.name}: ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`,
+        );
+      }
+    },
+  });
+  const a = result.aggregate;
+  console.log(
+    `\n${a.passed}/${a.scenarios} scenarios passed; ${a.userTurns} turns, voice-to-voice median ${ms(a.voiceToVoiceMedianMs)} (p95 ${ms(a.voiceToVoiceP95Ms)}), ${a.falseCutoffs} false cut-offs, ${a.interruptions} interruptions, ${a.falseInterruptionResumes} resumes; ${a.speedup.toFixed(0)}x faster than real time`,
+  );
+  if (values.json) {
+    await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${values.json}`);
+  }
+  if (values.report) {
+    const { renderReport } = await import('../eval/report-html.ts');
+    await writeFile(values.report, renderReport(result));
+    console.log(`wrote ${values.report}`);
+  }
+  return a.failed > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(
