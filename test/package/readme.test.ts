@@ -25,3 +25,16 @@ describe('README', () => {
     for (const key of Object.keys(DEFAULT_SESSION_CONFIG)) expect(readme).toContain(`\`${key}\``);
   });
 });
+
+describe('README scenario example', () => {
+  it('is a valid scenario that runs', async () => {
+    const { parseScenario } = await import('../../src/eval/scenario.ts');
+    const { runScenario } = await import('../../src/eval/runner.ts');
+    const block = readme.split('```yaml\n')[1]?.split('```')[0] ?? '';
+    const scenario = parseScenario(block, 'README-example.yaml');
+    const result = await runScenario(scenario);
+    expect(result.error).toBeUndefined();
+    expect(result.expectations.filter((e) => !e.ok)).toEqual([]);
+    expect(result.turns.length).toBeGreaterThan(0);
+  });
+});
