@@ -141,6 +141,10 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     : { ...options.config, resumeFalseInterruption: false };
   const config = resolveSessionConfig(configPatch);
 
+  // A canceller the selector made belongs to this session (closed with it); one passed in is shared.
+  const selected = selectCanceller(options);
+  const ownsCanceller = typeof options.noiseCanceller === 'function' && selected !== null;
+
   const machine = sessionMachine.provide({
     actors: {
       audioInput: audioInputActor({
@@ -152,7 +156,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       noiseCanceller: noiseCancellerActor({
         from: raw,
         to: clean,
-        canceller: selectCanceller(options),
+        canceller: selected,
         clock,
       }),
       vad: vadActor({ bus: clean, vad: options.vad, clock }),
@@ -265,6 +269,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     async close() {
       actor.stop();
       await options.output.close?.();
+      if (ownsCanceller) await selected?.close();
     },
   };
   return session;
