@@ -5,6 +5,9 @@
  * import { createAgentSession, sessionMachine } from 'voicechart';
  */
 export * from './audio/index.ts';
+export { type InspectOption, WebSocketSender } from './inspect/live.ts';
+export { type GraphNode, type GraphTransition, machineGraph } from './inspect/machine-graph.ts';
+export { createStatelyRecorder, redact, statelyObserver } from './inspect/stately.ts';
 export { type SessionMachine, sessionMachine } from './machines/session.machine.ts';
 export type {
   EotPredictCommand,
@@ -44,7 +47,6 @@ export {
   type PlayedFrame,
 } from './session/audio-output.ts';
 export { ScaledClock, type SessionClock, SimulatedClock, SystemClock } from './session/clock.ts';
-export { createInspectLog } from './session/inspect-log.ts';
 export { TimelineRecorder, type TurnTimeline } from './session/timeline.ts';
 export * from './sim/fake-providers.ts';
 export * from './text/index.ts';

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AudioFrame } from '../audio/audio-frame.ts';
 import { encodeWav } from '../audio/wav.ts';
+import { createStatelyRecorder } from '../inspect/stately.ts';
 import type { SessionConfig } from '../machines/session-config.ts';
 import type { AgentState, SessionStats } from '../machines/session-types.ts';
 import type { Llm } from '../providers/llm.ts';
@@ -19,7 +20,6 @@ import type { Vad } from '../providers/vad.ts';
 import { createAgentSession } from '../session/agent-session.ts';
 import { ClockedAudioOutput } from '../session/audio-output.ts';
 import { ScaledClock, type SessionClock, SystemClock } from '../session/clock.ts';
-import { createInspectLog } from '../session/inspect-log.ts';
 import { TimelineRecorder, type TurnTimeline } from '../session/timeline.ts';
 import type { ChatMessage } from '../text/chat-context.ts';
 import type { FunctionTool } from '../tools/function-tool.ts';
@@ -89,8 +89,7 @@ export async function runConversation(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? (pace === 'realtime' ? new SystemClock() : new ScaledClock(pace));
   const recorder = new ConversationRecorder({ sampleRate: 16000 });
   const timeline = new TimelineRecorder();
-  const inspectLines: string[] = [];
-  const log = createInspectLog(clock, (line) => inspectLines.push(line));
+  const log = createStatelyRecorder({ clock });
   const maxWait = opts.maxTurnWaitMs ?? 30_000;
 
   let committed = 0;
@@ -133,7 +132,7 @@ export async function runConversation(opts: RunOptions): Promise<RunResult> {
     ...(opts.config ? { config: opts.config } : {}),
     ...(opts.instructions !== undefined ? { instructions: opts.instructions } : {}),
     inspect: (event) => {
-      log(event);
+      log.observer.next?.(event);
       timeline.inspect(event);
     },
   });
@@ -170,7 +169,7 @@ export async function runConversation(opts: RunOptions): Promise<RunResult> {
     writeFile(files.conversation, encodeWav(recorder.render())),
     writeFile(files.transcript, `${JSON.stringify({ messages: chat, stats }, null, 2)}\n`),
     writeFile(files.timeline, `${JSON.stringify({ turns }, null, 2)}\n`),
-    writeFile(files.inspect, `${inspectLines.join('\n')}\n`),
+    writeFile(files.inspect, log.text()),
   ]);
   return { chat, timeline: turns, stats, files, durationMs };
 }

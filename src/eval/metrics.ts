@@ -121,7 +121,7 @@ export class MetricsCollector {
         null,
       );
       // A false cut-off: the user's line (started before the commit) goes on after it.
-      const line = this.caller.lines.find((l) => l.startMs <= c.at && l.endMs > c.at + 1);
+      const line = this.caller.lines.find((l) => l.startMs < c.at && l.endMs > c.at + 1);
       const nextCommit = this.commits[i + 1]?.at ?? Number.POSITIVE_INFINITY;
       const firstAudio =
         agent.find((s) => s.startMs >= c.at && s.startMs < nextCommit)?.startMs ?? null;

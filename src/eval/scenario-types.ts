@@ -69,7 +69,7 @@ export interface FakeTtsProvider {
   ttfbMs?: number;
   /** Speaking rate of the agent. Default 3. */
   wordsPerSecond?: number;
-  /** Fail after this many words were synthesized (in the whole session). */
+  /** Fail each speech after this many of its words were synthesized. */
   failAfterWords?: number;
 }
 

@@ -2,8 +2,9 @@
  * A suite of scenarios: run them in order, aggregate their metrics into the stable
  * {@link EvalResult} JSON.
  */
-import { EVAL_RESULT_VERSION, type EvalResult, type ScenarioResult } from './metrics-types.ts';
+
 import { median, percentile } from './metrics.ts';
+import { EVAL_RESULT_VERSION, type EvalResult, type ScenarioResult } from './metrics-types.ts';
 import { runScenario } from './runner.ts';
 import { loadScenario, ScenarioError, scenarioFiles } from './scenario.ts';
 
@@ -53,7 +54,9 @@ function failedRun(file: string, name: string, error: string): ScenarioResult {
 
 export function aggregate(scenarios: readonly ScenarioResult[]): EvalResult['aggregate'] {
   const sum = (f: (s: ScenarioResult) => number) => scenarios.reduce((n, s) => n + f(s), 0);
-  const v2v = scenarios.flatMap((s) => s.turns.flatMap((t) => (t.voiceToVoiceMs === null ? [] : [t.voiceToVoiceMs])));
+  const v2v = scenarios.flatMap((s) =>
+    s.turns.flatMap((t) => (t.voiceToVoiceMs === null ? [] : [t.voiceToVoiceMs])),
+  );
   const reactions = scenarios.flatMap((s) =>
     s.bargeIns.flatMap((b) => (b.reactionMs === null ? [] : [b.reactionMs])),
   );
@@ -91,7 +94,11 @@ export async function runSuite(path: string, opts: RunSuiteOptions = {}): Promis
       try {
         result = await runScenario(scenario, { file });
       } catch (error) {
-        result = failedRun(file, scenario.name, error instanceof Error ? error.message : String(error));
+        result = failedRun(
+          file,
+          scenario.name,
+          error instanceof Error ? error.message : String(error),
+        );
       }
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;

@@ -3,7 +3,7 @@
  * output. It owns the audio plumbing (frame buses, actors) and translates the machine into a
  * small typed API: commands, events, state.
  */
-import { type Actor, createActor, type InspectionEvent } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import {
   audioInputActor,
   noiseCancellerActor,
@@ -12,6 +12,7 @@ import {
 } from '../actors/input.actors.ts';
 import { llmActor, speechActor, toolActor, turnDetectorActor } from '../actors/reply.actors.ts';
 import type { AudioFrame } from '../audio/audio-frame.ts';
+import { type InspectOption, resolveInspector } from '../inspect/live.ts';
 import { sessionMachine } from '../machines/session.machine.ts';
 import { resolveSessionConfig, type SessionConfig } from '../machines/session-config.ts';
 import type {
@@ -59,8 +60,12 @@ export interface AgentSessionOptions {
   config?: Partial<SessionConfig>;
   /** Defaults to wall time; pass a `SimulatedClock` for deterministic runs. */
   clock?: SessionClock;
-  /** XState inspection callback (Stately inspector, JSONL recorder...). */
-  inspect?: (event: InspectionEvent) => void;
+  /**
+   * Inspection: `'local'` (live to `voicechart inspect`), `'stately'` (Stately's inspector,
+   * redacted), `{ url }` (any receiver of Stately events), or a callback / observer of every
+   * XState inspection event (e.g. `createStatelyRecorder(...).observer` for a JSONL log).
+   */
+  inspect?: InspectOption;
   /** Rate VAD, STT and the turn detector work at. */
   analysisSampleRate?: number;
 }
@@ -145,6 +150,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   const selected = selectCanceller(options);
   const ownsCanceller = typeof options.noiseCanceller === 'function' && selected !== null;
 
+  const inspector = resolveInspector(options.inspect, clock);
+
   const machine = sessionMachine.provide({
     actors: {
       audioInput: audioInputActor({
@@ -176,7 +183,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.chat ? { chat: options.chat } : {}),
     },
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(inspector.observer ? { inspect: inspector.observer } : {}),
   });
 
   const agentStateOf = (value: unknown): AgentState => {
@@ -270,6 +277,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       actor.stop();
       await options.output.close?.();
       if (ownsCanceller) await selected?.close();
+      await inspector.close();
     },
   };
   return session;

@@ -10,7 +10,10 @@ export const listeningState = sessionSetup.createStateConfig({
   initial: 'userSpeaking',
   states: {
     userSpeaking: {
-      on: { 'vad.speechEnded': { target: 'endpointing', actions: 'requestEot' } },
+      on: {
+        // A final that came while the agent still held the floor (a barge-in) is speculated now.
+        'vad.speechEnded': { target: 'endpointing', actions: ['requestEot', 'maybeSpeculate'] },
+      },
     },
     endpointing: {
       after: {

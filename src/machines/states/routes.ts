@@ -17,7 +17,8 @@ export function afterSpeech(actions: readonly Action[]) {
     {
       guard: 'userSpeaking',
       target: '#session.agent.LISTENING.userSpeaking',
-      actions: [...actions],
+      // What they said while the agent still held the floor (a barge-in) is speculated now.
+      actions: [...actions, 'maybeSpeculate'],
     },
     {
       guard: 'hasUserText',
