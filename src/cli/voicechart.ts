@@ -29,10 +29,17 @@ const USAGE = `usage: voicechart run --input <wav or folder of wavs> [--out dir]
   --no-noise-cancellation   skip RNNoise
 
        voicechart eval <scenario file or folder> [--json out.json] [--report out.html]
+                       [--inspect-dir dir]
 
   eval runs conversation scenarios (YAML or JSON, see schema/scenario.schema.json) through the
   real session on simulated time, prints a line per scenario, and exits with 1 when an
   expectation fails.
+
+       voicechart inspect [--port N] [--host H] [log.jsonl]
+
+  inspect serves the offline inspector on http://127.0.0.1:4747/: the session statechart with
+  its active states live (sessions created with inspect: 'local' publish to it), the events,
+  and each turn's latency waterfall; with a log (inspect.jsonl from run), a post-mortem.
 
 LLM: OPENAI_BASE_URL (+ OPENAI_API_KEY, VOICECHART_LLM_MODEL) selects an OpenAI-compatible
 endpoint (llama.cpp, Ollama, OpenAI); without it a rule-based offline dialogue engine answers.`;
@@ -77,6 +84,7 @@ function statusPrinter() {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'eval') return evalCommand(rest);
+  if (command === 'inspect') return inspectCommand(rest);
   if (command !== 'run') {
     console.error(
       command === undefined || command === '--help'
@@ -158,6 +166,7 @@ async function evalCommand(args: string[]): Promise<number> {
     options: {
       json: { type: 'string' },
       report: { type: 'string' },
+      'inspect-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -173,6 +182,7 @@ async function evalCommand(args: string[]): Promise<number> {
   }
   const { runSuite } = await import('../eval/suite.ts');
   const result = await runSuite(path, {
+    ...(values['inspect-dir'] ? { inspectDir: values['inspect-dir'] } : {}),
     onResult: (r, i, total) => {
       const mark = r.ok ? 'ok  ' : 'FAIL';
       const figures = r.error
@@ -200,6 +210,47 @@ async function evalCommand(args: string[]): Promise<number> {
     console.log(`wrote ${values.report}`);
   }
   return a.failed > 0 ? 1 : 0;
+}
+
+async function inspectCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    console.error(`inspect takes at most one log file\n\n${USAGE}`);
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    console.error(`--port: expected a port number, got "${values.port}"`);
+    return 2;
+  }
+  const logFile = positionals[0];
+  const { startInspectorServer } = await import('../inspect/server.ts');
+  const server = await startInspectorServer({
+    host: values.host,
+    ...(port !== undefined ? { port } : {}),
+    ...(logFile !== undefined ? { logFile } : {}),
+  });
+  console.log(
+    `voicechart inspector on ${server.url}${logFile ? ` (log: ${logFile})` : ''}; Ctrl-C stops it`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -10,6 +10,7 @@
 import { AudioFrame } from '../audio/audio-frame.ts';
 import { concatFrames } from '../audio/mix.ts';
 import { floatToInt16 } from '../audio/pcm.ts';
+import { createStatelyRecorder } from '../inspect/stately.ts';
 import { resolveSessionConfig } from '../machines/session-config.ts';
 import { AsyncQueue } from '../providers/async-queue.ts';
 import type { Llm } from '../providers/llm.ts';
@@ -48,6 +49,8 @@ const SETTLE_LIMIT_MS = 120_000;
 export interface RunScenarioOptions {
   /** Where the scenario came from, for reports. */
   file?: string;
+  /** Receives the run's inspection log (Stately wire-format JSONL, session-time stamps). */
+  onInspectLog?: (jsonl: string) => void;
 }
 
 /** A VAD wrapper that knows when every pushed window has been analysed. */
@@ -292,7 +295,9 @@ export async function runScenario(
     onSpan: collector.onSpan,
   });
   const input = new AsyncQueue<AudioFrame>();
+  const recorder = opts.onInspectLog ? createStatelyRecorder({ clock }) : null;
   const session = createAgentSession({
+    ...(recorder ? { inspect: recorder.observer } : {}),
     clock,
     vad,
     stt,
@@ -373,6 +378,7 @@ export async function runScenario(
   input.end();
   await session.close();
   await Promise.allSettled([vad.close(), noiseCanceller?.close()]);
+  if (recorder) opts.onInspectLog?.(recorder.text());
   const llmRequests: readonly SimulatedLlmRequest[] = simulated?.requests ?? [];
   const result = collector.result({
     name: scenario.name,

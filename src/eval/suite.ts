@@ -3,12 +3,16 @@
  * {@link EvalResult} JSON.
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { median, percentile } from './metrics.ts';
 import { EVAL_RESULT_VERSION, type EvalResult, type ScenarioResult } from './metrics-types.ts';
 import { runScenario } from './runner.ts';
 import { loadScenario, ScenarioError, scenarioFiles } from './scenario.ts';
 
 export interface RunSuiteOptions {
+  /** Write each scenario's inspection log here as `<scenario file name>.inspect.jsonl`. */
+  inspectDir?: string;
   /** Called after each scenario, e.g. for a progress line. */
   onResult?: (result: ScenarioResult, index: number, total: number) => void;
 }
@@ -86,13 +90,20 @@ export function aggregate(scenarios: readonly ScenarioResult[]): EvalResult['agg
 export async function runSuite(path: string, opts: RunSuiteOptions = {}): Promise<EvalResult> {
   const startedAt = new Date().toISOString();
   const files = scenarioFiles(path);
+  if (opts.inspectDir) mkdirSync(opts.inspectDir, { recursive: true });
   const scenarios: ScenarioResult[] = [];
   for (const [i, file] of files.entries()) {
     let result: ScenarioResult;
     try {
       const scenario = loadScenario(file);
       try {
-        result = await runScenario(scenario, { file });
+        const logPath = opts.inspectDir
+          ? join(opts.inspectDir, `${basename(file).replace(/\.(ya?ml|json)$/i, '')}.inspect.jsonl`)
+          : null;
+        result = await runScenario(scenario, {
+          file,
+          ...(logPath ? { onInspectLog: (text: string) => writeFileSync(logPath, text) } : {}),
+        });
       } catch (error) {
         result = failedRun(
           file,
