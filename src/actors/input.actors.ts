@@ -154,18 +154,33 @@ function busStreamActor<E>(deps: {
 }
 
 export function vadActor(deps: { bus: FrameBus; vad: Vad; clock: SessionClock }) {
+  // Inside speech, the machine hears only the edges of silence, never a per-window event.
+  let quiet = false;
   return busStreamActor<VadEvent>({
     ...deps,
     source: 'vad',
     open: () => deps.vad.stream(),
     translate: (event, at) => {
       if (event.type === 'speechStarted') {
+        quiet = false;
         return { type: 'vad.speechStarted', at, startedAt: Math.min(at, event.atMs) };
       }
       if (event.type === 'speechEnded') {
+        quiet = false;
         return { type: 'vad.speechEnded', at, endedAt: Math.min(at, event.atMs) };
       }
-      return null; // per-window inference stays in the actor: no machine event per frame
+      if (!event.speaking) return null;
+      if (!quiet && event.silenceDurationMs > 0) {
+        quiet = true;
+        const stoppedAt = Math.min(at, event.atMs - event.silenceDurationMs);
+        return { type: 'vad.soundStopped', at, stoppedAt };
+      }
+      if (quiet && event.silenceDurationMs === 0) {
+        quiet = false;
+        const windowMs = deps.vad.capabilities.windowMs;
+        return { type: 'vad.soundResumed', at, resumedAt: Math.min(at, event.atMs - windowMs) };
+      }
+      return null;
     },
   });
 }

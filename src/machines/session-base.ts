@@ -15,6 +15,7 @@ import {
   isInterruptible,
   pendingToolCalls,
   remaining,
+  remainingSound,
   utteranceWords,
 } from './session-logic.ts';
 import type {
@@ -23,6 +24,12 @@ import type {
   SessionEvent,
   SessionInput,
 } from './session-types.ts';
+
+/**
+ * While the user is quiet inside their speech, an interruption wait is parked this long; the VAD's
+ * end of speech (after its minimum silence) or its sound coming back re-times it well before.
+ */
+const QUIET_BOUND_MS = 30_000;
 
 export const sessionBase = setup({
   types: {
@@ -109,17 +116,21 @@ export const sessionBase = setup({
     noTranscript: ({ context }) => context.config.noTranscriptTimeout,
     // Overlap states can be entered long after the user started (a reply step that begins while
     // they talk): count from the latest known time, not from the last user event.
+    // Only sound counts: a pause inside the user's speech stops the count (a 300 ms cough never
+    // reaches 500 ms however long the VAD's silence hangover lasts).
     speakingInterruption: ({ context }) =>
-      remaining(
+      remainingSound(
         context.config.minInterruptionDuration,
-        context.user.speechStartedAt,
+        context.user,
         Math.max(context.user.lastEventAt, context.now),
+        QUIET_BOUND_MS,
       ),
     thinkingInterruption: ({ context }) =>
-      remaining(
+      remainingSound(
         context.config.thinkingMinInterruptionDuration,
-        context.user.speechStartedAt,
+        context.user,
         Math.max(context.user.lastEventAt, context.now),
+        QUIET_BOUND_MS,
       ),
     falseInterruption: ({ context }) =>
       remaining(

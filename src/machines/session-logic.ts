@@ -21,6 +21,8 @@ export const EMPTY_USER_TURN: UserTurnState = {
   interim: '',
   speechStartedAt: null,
   speechEndedAt: null,
+  soundMs: 0,
+  soundSince: null,
   lastEventAt: 0,
   eotRequestId: null,
   eotProbability: null,
@@ -64,6 +66,32 @@ export function initialContext(input: SessionInput | undefined): SessionContext 
 // Time
 
 /** Remaining wait of `totalMs` counted from `since`, as seen at the last user event. */
+/**
+ * The wait before the user's overlapping speech has lasted `totalMs` of actual sound: what the
+ * finished stretches gave counts, the current stretch runs from its start; while the user is quiet
+ * inside their speech no sound accrues (the wait is then bounded by `quietBoundMs`, the VAD's end
+ * of speech or its sound coming back arriving well before).
+ */
+export function remainingSound(
+  totalMs: number,
+  user: UserTurnState,
+  at: number,
+  quietBoundMs: number,
+): number {
+  const left = Math.max(0, totalMs - user.soundMs);
+  if (user.soundSince === null) return user.speechStartedAt === null ? totalMs : quietBoundMs;
+  return remaining(left, user.soundSince, at);
+}
+
+/** When the user's sound reached `totalMs` (for a timer that fired with no event time). */
+export function soundThresholdAt(user: UserTurnState, totalMs: number, now: number): number {
+  const reached =
+    user.soundSince !== null
+      ? user.soundSince + Math.max(0, totalMs - user.soundMs)
+      : (user.speechStartedAt ?? now) + totalMs;
+  return Math.max(now, reached);
+}
+
 export function remaining(totalMs: number, since: number | null, at: number): number {
   if (since === null) return totalMs;
   return Math.max(0, totalMs - Math.max(0, at - since));

@@ -11,6 +11,10 @@ export type SessionEvent =
   // VAD: the user's voice activity (stream time, back-dated by the VAD's own smoothing).
   | { type: 'vad.speechStarted'; at: number; startedAt: number }
   | { type: 'vad.speechEnded'; at: number; endedAt: number }
+  // Within speech: the sound stopped (the VAD's silence hangover began) or came back. Only these
+  // edges reach the machine, so a cough shorter than minInterruptionDuration never counts as one.
+  | { type: 'vad.soundStopped'; at: number; stoppedAt: number }
+  | { type: 'vad.soundResumed'; at: number; resumedAt: number }
   // STT
   | { type: 'stt.interim'; at: number; text: string }
   | { type: 'stt.final'; at: number; text: string; confidence?: number }
@@ -191,6 +195,10 @@ export interface UserTurnState {
   readonly interim: string;
   readonly speechStartedAt: number | null;
   readonly speechEndedAt: number | null;
+  /** Sound heard in the finished stretches of the current speech (pauses inside it excluded). */
+  readonly soundMs: number;
+  /** Start of the current stretch of sound; null while the user is quiet inside their speech. */
+  readonly soundSince: number | null;
   /** Time of the last event that (re)started a user-speech wait: the base of named delays. */
   readonly lastEventAt: number;
   /** Id of the latest end-of-turn prediction request, null when none is outstanding. */

@@ -14,6 +14,9 @@ import type { SessionClock } from '../session/clock.ts';
 import type { ChatMessage } from '../text/chat-context.ts';
 import type { CallerSegment, CallerSimulator } from './caller.ts';
 
+/** The scripted VAD notices a change of sound one analysis window late, like a real one. */
+const WINDOW_MS = 32;
+
 const noop = {
   updateOptions() {},
   async prewarm() {},
@@ -53,6 +56,14 @@ export class ScriptedVad implements Vad {
     let endTimer: unknown = null;
     let startTimer: unknown = null;
     let closed = false;
+    const inference = (atMs: number, silenceDurationMs: number): VadEvent => ({
+      type: 'inference',
+      atMs,
+      probability: silenceDurationMs > 0 ? 0.05 : 0.95,
+      speaking: true,
+      speechDurationMs: atMs - startedAt,
+      silenceDurationMs,
+    });
     this.opts.caller.listen({
       segmentStarted: (s) => {
         if (closed) return;
@@ -61,7 +72,15 @@ export class ScriptedVad implements Vad {
           clock.clearTimeout(endTimer);
           endTimer = null;
         }
-        if (speaking || startTimer !== null) return;
+        if (speaking) {
+          // Sound again inside the same speech: noticed one window later.
+          const resumedAt = s.startMs;
+          clock.setTimeout(() => {
+            if (!closed && speaking && sounding > 0) queue.push(inference(resumedAt + WINDOW_MS, 0));
+          }, WINDOW_MS);
+          return;
+        }
+        if (startTimer !== null) return;
         const atMs = s.startMs;
         startTimer = clock.setTimeout(() => {
           startTimer = null;
@@ -76,6 +95,10 @@ export class ScriptedVad implements Vad {
         sounding--;
         if (sounding > 0) return;
         const endedAt = s.endMs;
+        // Within speech the silence is noticed one window later (the hangover then runs on).
+        clock.setTimeout(() => {
+          if (!closed && speaking && sounding === 0) queue.push(inference(endedAt + WINDOW_MS, WINDOW_MS));
+        }, WINDOW_MS);
         endTimer = clock.setTimeout(() => {
           endTimer = null;
           if (closed || sounding > 0) return;

@@ -11,6 +11,7 @@ import {
   clearedUtterance,
   estimatedPositionMs,
   newReply,
+  soundThresholdAt,
   stepMessages,
 } from '../session-logic.ts';
 import type { SessionContext, SessionEvent, TurnMetrics } from '../session-types.ts';
@@ -171,10 +172,12 @@ export const replyActions = {
     enqueue.cancel('playoutWatchdog');
     if (context.reply) {
       // Entered from the interruption timer (no event time): the pause happened when the
-      // user's speech reached the threshold.
-      const { speechStartedAt } = context.user;
-      const threshold = (speechStartedAt ?? context.now) + context.config.minInterruptionDuration;
-      const at = Math.max(context.now, threshold);
+      // user's sound reached the threshold.
+      const at = soundThresholdAt(
+        context.user,
+        context.config.minInterruptionDuration,
+        context.now,
+      );
       enqueue.assign({ reply: { ...context.reply, pausedAt: at } });
       enqueue.emit({ type: 'agent.paused', at, speechId: context.reply.request.id });
     }

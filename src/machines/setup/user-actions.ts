@@ -29,9 +29,23 @@ export const userActions = {
         ...context.user,
         speechStartedAt: e.startedAt,
         speechEndedAt: null,
+        soundMs: 0,
+        soundSince: e.startedAt,
         lastEventAt: e.at,
       },
     };
+  }),
+  recordSoundStopped: assign(({ context, event }) => {
+    const e = event as Ev<'vad.soundStopped'>;
+    const { soundSince, soundMs } = context.user;
+    if (soundSince === null) return { now: e.at };
+    const stretch = Math.max(0, e.stoppedAt - soundSince);
+    return { now: e.at, user: { ...context.user, soundMs: soundMs + stretch, soundSince: null } };
+  }),
+  recordSoundResumed: assign(({ context, event }) => {
+    const e = event as Ev<'vad.soundResumed'>;
+    if (context.user.soundSince !== null) return { now: e.at };
+    return { now: e.at, user: { ...context.user, soundSince: e.resumedAt } };
   }),
   recordSpeechEnd: assign(({ context, event }) => {
     const e = event as Ev<'vad.speechEnded'>;

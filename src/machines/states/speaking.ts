@@ -26,6 +26,9 @@ export const speakingState = sessionSetup.createStateConfig({
     overlap: {
       after: { speakingInterruption: 'check' },
       on: {
+        // The count of sound pauses and resumes with it (the delay is recomputed on re-entry).
+        'vad.soundStopped': { target: 'overlap', reenter: true },
+        'vad.soundResumed': { target: 'overlap', reenter: true },
         'vad.speechEnded': { target: 'playing', actions: 'clearUtterance' },
         'stt.interim': { actions: 'setInterim' },
         'stt.final': { actions: 'appendFinal' },

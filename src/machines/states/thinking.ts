@@ -73,6 +73,8 @@ export const thinkingState = sessionSetup.createStateConfig({
         userSpeaking: {
           after: { thinkingInterruption: 'check' },
           on: {
+            'vad.soundStopped': { target: 'userSpeaking', reenter: true },
+            'vad.soundResumed': { target: 'userSpeaking', reenter: true },
             'vad.speechEnded': overlapEnded,
             'stt.interim': { actions: 'setInterim' },
             'stt.final': { actions: 'appendFinal' },

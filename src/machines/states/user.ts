@@ -14,7 +14,11 @@ export const userRegion = sessionSetup.createStateConfig({
       },
     },
     speaking: {
-      on: { 'vad.speechEnded': { target: 'silent', actions: 'recordSpeechEnd' } },
+      on: {
+        'vad.speechEnded': { target: 'silent', actions: 'recordSpeechEnd' },
+        'vad.soundStopped': { actions: 'recordSoundStopped' },
+        'vad.soundResumed': { actions: 'recordSoundResumed' },
+      },
     },
     away: {
       entry: 'emitUserAway',
