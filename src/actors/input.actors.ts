@@ -170,7 +170,8 @@ export function vadActor(deps: { bus: FrameBus; vad: Vad; clock: SessionClock })
         return { type: 'vad.speechEnded', at, endedAt: Math.min(at, event.atMs) };
       }
       if (!event.speaking) return null;
-      if (!quiet && event.silenceDurationMs > 0) {
+      // Two quiet windows make a stop (one is a dip inside a word); the stop is back-dated.
+      if (!quiet && event.silenceDurationMs >= 2 * deps.vad.capabilities.windowMs) {
         quiet = true;
         const stoppedAt = Math.min(at, event.atMs - event.silenceDurationMs);
         return { type: 'vad.soundStopped', at, stoppedAt };

@@ -76,7 +76,8 @@ export class ScriptedVad implements Vad {
           // Sound again inside the same speech: noticed one window later.
           const resumedAt = s.startMs;
           clock.setTimeout(() => {
-            if (!closed && speaking && sounding > 0) queue.push(inference(resumedAt + WINDOW_MS, 0));
+            if (!closed && speaking && sounding > 0)
+              queue.push(inference(resumedAt + WINDOW_MS, 0));
           }, WINDOW_MS);
           return;
         }
@@ -95,10 +96,12 @@ export class ScriptedVad implements Vad {
         sounding--;
         if (sounding > 0) return;
         const endedAt = s.endMs;
-        // Within speech the silence is noticed one window later (the hangover then runs on).
+        // Within speech the silence is noticed after two quiet windows (the hangover runs on).
         clock.setTimeout(() => {
-          if (!closed && speaking && sounding === 0) queue.push(inference(endedAt + WINDOW_MS, WINDOW_MS));
-        }, WINDOW_MS);
+          if (!closed && speaking && sounding === 0) {
+            queue.push(inference(endedAt + 2 * WINDOW_MS, 2 * WINDOW_MS));
+          }
+        }, 2 * WINDOW_MS);
         endTimer = clock.setTimeout(() => {
           endTimer = null;
           if (closed || sounding > 0) return;

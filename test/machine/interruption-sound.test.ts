@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../helpers/harness.ts';
 
-const longReply = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen';
+const longReply =
+  'one two three four five six seven eight nine ten eleven twelve thirteen fourteen';
 
 /** Sound stretches [from, to] (ms from now) inside one VAD speech, with a 550 ms hangover. */
 function sounds(h: Harness, stretches: [number, number][]) {
@@ -21,11 +22,15 @@ function sounds(h: Harness, stretches: [number, number][]) {
   );
   for (const [i, [from, to]] of stretches.entries()) {
     if (i > 0) {
-      at(from + 32, () => h.send({ type: 'vad.soundResumed', at: h.clock.now(), resumedAt: t0 + from }));
+      at(from + 32, () =>
+        h.send({ type: 'vad.soundResumed', at: h.clock.now(), resumedAt: t0 + from }),
+      );
     }
-    at(to + 32, () => h.send({ type: 'vad.soundStopped', at: h.clock.now(), stoppedAt: t0 + to }));
+    at(to + 64, () => h.send({ type: 'vad.soundStopped', at: h.clock.now(), stoppedAt: t0 + to }));
   }
-  at(last[1] + 550, () => h.send({ type: 'vad.speechEnded', at: h.clock.now(), endedAt: t0 + last[1] }));
+  at(last[1] + 550, () =>
+    h.send({ type: 'vad.speechEnded', at: h.clock.now(), endedAt: t0 + last[1] }),
+  );
 }
 
 async function speakingHarness() {
