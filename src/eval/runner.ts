@@ -15,6 +15,9 @@ import { resolveSessionConfig } from '../machines/session-config.ts';
 import { AsyncQueue } from '../providers/async-queue.ts';
 import type { Llm } from '../providers/llm.ts';
 import type { NoiseCanceller } from '../providers/noise-canceller.ts';
+import { StreamTts } from '../providers/stream-tts.ts';
+import type { Stt } from '../providers/stt.ts';
+import type { Tts, TtsChunk, TtsRequestOptions, TtsStream } from '../providers/tts.ts';
 import type { TurnDetector } from '../providers/turn-detector.ts';
 import type { Vad, VadEvent, VadStream } from '../providers/vad.ts';
 import { createAgentSession } from '../session/agent-session.ts';
@@ -98,6 +101,44 @@ class TrackedVad implements Vad {
         }
       },
     };
+  }
+}
+
+/** A TTS wrapper that knows whether a synthesis is under way. */
+class TrackedTts implements Tts {
+  readonly inner: Tts;
+  private inFlight = 0;
+  constructor(inner: Tts) {
+    this.inner = inner;
+  }
+  get label() {
+    return this.inner.label;
+  }
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+  updateOptions(o: object) {
+    this.inner.updateOptions(o);
+  }
+  prewarm() {
+    return this.inner.prewarm();
+  }
+  close() {
+    return this.inner.close();
+  }
+  async *synthesize(text: string, opts?: TtsRequestOptions): AsyncGenerator<TtsChunk> {
+    this.inFlight++;
+    try {
+      yield* this.inner.synthesize(text, opts);
+    } finally {
+      this.inFlight--;
+    }
+  }
+  stream(): TtsStream {
+    throw new Error('TrackedTts: wrap it in StreamTts');
   }
 }
 
@@ -249,8 +290,18 @@ export async function runScenario(
     const { RnnoiseCanceller } = await import('../providers/local/rnnoise.ts');
     noiseCanceller = await RnnoiseCanceller.create();
   }
-  const sttOpts = providers.stt ?? { type: 'scripted' as const };
-  const stt = new ScriptedStt({ clock, caller, ...sttOpts });
+  let stt: Stt;
+  let recognizer: { busy: boolean; close(): Promise<void> } | null = null;
+  if (providers.stt?.type === 'pocketsphinx') {
+    if (mode !== 'audio') throw new Error('providers.stt: pocketsphinx needs mode: audio');
+    const { PocketsphinxStt } = await import('../providers/local/pocketsphinx-stt.ts');
+    const ps = new PocketsphinxStt({ resetAdaptation: true });
+    await ps.prewarm();
+    recognizer = ps;
+    stt = ps;
+  } else {
+    stt = new ScriptedStt({ clock, caller, ...(providers.stt ?? {}) });
+  }
   let llm: Llm;
   let simulated: SimulatedLlm | null = null;
   // biome-ignore lint/suspicious/noExplicitAny: tools have their own argument types
@@ -271,12 +322,22 @@ export async function runScenario(
     llm = simulated;
   }
   const ttsOpts = providers.tts ?? { type: 'fake' as const };
-  const tts = new FakeTts({
-    clock,
-    ttfbMs: ttsOpts.ttfbMs ?? 150,
-    wordsPerSecond: ttsOpts.wordsPerSecond ?? 3,
-    ...(ttsOpts.failAfterWords !== undefined ? { failAfterWords: ttsOpts.failAfterWords } : {}),
-  });
+  let tts: Tts;
+  let synthesizer: TrackedTts | null = null;
+  if (ttsOpts.type === 'flite') {
+    const { FliteTts } = await import('../providers/local/flite-tts.ts');
+    const flite = new FliteTts({ voice: ttsOpts.voice ?? 'slt' });
+    await flite.prewarm();
+    synthesizer = new TrackedTts(flite);
+    tts = new StreamTts(synthesizer);
+  } else {
+    tts = new FakeTts({
+      clock,
+      ttfbMs: ttsOpts.ttfbMs ?? 150,
+      wordsPerSecond: ttsOpts.wordsPerSecond ?? 3,
+      ...(ttsOpts.failAfterWords !== undefined ? { failAfterWords: ttsOpts.failAfterWords } : {}),
+    });
+  }
   let turnDetector: TurnDetector | null = null;
   const td = providers.turnDetector ?? { type: 'fake' as const };
   if (td.type === 'fake') {
@@ -362,14 +423,12 @@ export async function runScenario(
       error = `the session did not return to IDLE within ${SETTLE_LIMIT_MS} ms after the script ended (state ${session.agentState})`;
       break;
     }
-    if (mixer && tracked) {
-      input.push(mixer.frame(now));
-      await clock.advance(FRAME_MS);
-      for (let spins = 0; !tracked.idle && spins < 100_000; spins++) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } else {
-      await clock.advance(50);
+    if (mixer) input.push(mixer.frame(now));
+    await clock.advance(mixer ? FRAME_MS : 50);
+    // Real providers compute in wall time: virtual time waits for them, so runs repeat exactly.
+    const busy = () => (tracked !== null && !tracked.idle) || recognizer?.busy || synthesizer?.busy;
+    for (let spins = 0; busy() && spins < 1_000_000; spins++) {
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   const durationMs = clock.now();
@@ -377,7 +436,12 @@ export async function runScenario(
   const stats = session.stats;
   input.end();
   await session.close();
-  await Promise.allSettled([vad.close(), noiseCanceller?.close()]);
+  await Promise.allSettled([
+    vad.close(),
+    noiseCanceller?.close(),
+    recognizer?.close(),
+    tts.close(),
+  ]);
   if (recorder) opts.onInspectLog?.(recorder.text());
   const llmRequests: readonly SimulatedLlmRequest[] = simulated?.requests ?? [];
   const result = collector.result({

@@ -100,9 +100,11 @@ export interface FakeTurnDetectorProvider {
 }
 
 export interface ScenarioProviders {
-  stt?: ScriptedSttProvider;
+  /** `pocketsphinx`: the real local recognizer on the synthesized audio (audio mode only). */
+  stt?: ScriptedSttProvider | { type: 'pocketsphinx' };
   llm?: FakeLlmProvider | { type: 'rule-based' };
-  tts?: FakeTtsProvider;
+  /** `flite`: the real local TTS (its synthesis takes no virtual time). */
+  tts?: FakeTtsProvider | { type: 'flite'; voice?: 'slt' | 'rms' | 'awb' | 'kal16' | 'kal' };
   vad?: ScriptedVadProvider | { type: 'silero' };
   turnDetector?: FakeTurnDetectorProvider | { type: 'none' };
   noiseCanceller?: { type: 'rnnoise' } | { type: 'none' };

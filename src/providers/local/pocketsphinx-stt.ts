@@ -302,6 +302,8 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
   /** What streams may call on the provider. */
   private readonly host: SessionHost;
   private nextId = 1;
+  /** Audio messages posted to the worker and not yet decoded. */
+  private pendingAudio = 0;
   private closing: Promise<void> | null = null;
   private readonly totals: DecodeStats = {
     audioMs: 0,
@@ -347,6 +349,14 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
    * Decoding cost summed over the sessions that ended normally (`endInput` / `recognize`):
    * audio decoded and time spent in pocketsphinx calls in the worker.
    */
+  /**
+   * True while audio posted to the worker is still being decoded. The simulator waits for this
+   * before it moves virtual time on, so runs with the real recognizer stay deterministic.
+   */
+  get busy(): boolean {
+    return this.pendingAudio > 0;
+  }
+
   get stats(): DecodeStats {
     return { ...this.totals };
   }
@@ -462,7 +472,8 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
 
   /** Posts 16 kHz mono audio; `owned` buffers are transferred, others copied. */
   private sendAudio(id: number, frame: AudioFrame, owned: boolean): void {
-    if (!this.sessions.has(id)) return;
+    if (!this.sessions.has(id) || !this.worker) return;
+    this.pendingAudio++;
     const samples = owned ? frame.data : frame.data.slice();
     const whole = samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength;
     const transfer = whole && samples.buffer instanceof ArrayBuffer ? [samples.buffer] : [];
@@ -601,6 +612,9 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
       case 'event':
         this.sessions.get(msg.session)?.event(msg.event);
         return;
+      case 'processed':
+        this.pendingAudio = Math.max(0, this.pendingAudio - 1);
+        return;
       case 'done': {
         const handler = this.sessions.get(msg.session);
         this.sessions.delete(msg.session);
@@ -638,6 +652,7 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
   }
 
   private failAll(error: ProviderError): void {
+    this.pendingAudio = 0; // the worker is gone: nothing it held will be decoded
     const handlers = [...this.sessions.values()];
     const requests = [...this.requests.values()];
     this.sessions.clear();

@@ -89,6 +89,8 @@ export type FromWorker =
   | { type: 'ready'; requestId: number }
   | { type: 'event'; session: number; event: SttEvent }
   | { type: 'done'; session: number; stats: DecodeStats }
+  /** One `audio` message was decoded (its events, if any, were posted before). */
+  | { type: 'processed' }
   | { type: 'error'; session?: number; requestId?: number; code: string; message: string };
 
 const SAMPLE_RATE = 16000;
@@ -449,7 +451,11 @@ function serve(port: NonNullable<typeof parentPort>, data: PocketsphinxWorkerDat
         return;
       }
       case 'audio':
-        sessions.get(msg.session)?.session.audio(msg.samples, msg.startMs);
+        try {
+          sessions.get(msg.session)?.session.audio(msg.samples, msg.startMs);
+        } finally {
+          post({ type: 'processed' });
+        }
         return;
       case 'flush':
         sessions.get(msg.session)?.session.flush();
