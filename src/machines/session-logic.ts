@@ -254,6 +254,8 @@ export function stepMessages(
       })
     : reply.segmentText;
   const calls = reply.request.kind === 'reply' ? (generation?.toolCalls ?? []) : [];
+  // A reply whose LLM failed mid-way was cut short too: the next request should know.
+  const cut = interrupted || (reply.request.kind === 'reply' && Boolean(generation?.error));
   const messages: ChatMessage[] = [];
   if (content.trim() !== '' || calls.length > 0) {
     messages.push({
@@ -261,7 +263,7 @@ export function stepMessages(
       role: 'assistant',
       content,
       ...(calls.length > 0 ? { toolCalls: calls.map((c) => c.call) } : {}),
-      ...(interrupted ? { interrupted: true } : {}),
+      ...(cut ? { interrupted: true } : {}),
       createdAt: reply.startedAt,
     });
   }
