@@ -54,7 +54,9 @@ export interface InspectorServer {
  * const session = createAgentSession({ ..., inspect: { url: `${server.url.replace('http', 'ws')}ws`, redact: false } });
  * ```
  */
-export async function startInspectorServer(opts: InspectorServerOptions = {}): Promise<InspectorServer> {
+export async function startInspectorServer(
+  opts: InspectorServerOptions = {},
+): Promise<InspectorServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxHistory = opts.maxHistory ?? 100_000;
   const history: string[] = [];
@@ -71,13 +73,21 @@ export async function startInspectorServer(opts: InspectorServerOptions = {}): P
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only');
     if (path === '/machine.json') return send(res, 200, TYPES['.json']!, graph);
     if (path === '/log.jsonl') {
-      if (log === null) return send(res, 404, 'text/plain', 'no log: start voicechart inspect with a log file');
+      if (log === null)
+        return send(res, 404, 'text/plain', 'no log: start voicechart inspect with a log file');
       return send(res, 200, 'application/x-ndjson; charset=utf-8', log);
     }
     if (path === '/info.json') {
-      return send(res, 200, TYPES['.json']!, JSON.stringify({ log: opts.logFile ?? null, live: true }));
+      return send(
+        res,
+        200,
+        TYPES['.json']!,
+        JSON.stringify({ log: opts.logFile ?? null, live: true }),
+      );
     }
-    const file = normalize(join(INSPECTOR_DIR, path === '/' ? 'index.html' : decodeURIComponent(path)));
+    const file = normalize(
+      join(INSPECTOR_DIR, path === '/' ? 'index.html' : decodeURIComponent(path)),
+    );
     if (!file.startsWith(INSPECTOR_DIR.endsWith(sep) ? INSPECTOR_DIR : INSPECTOR_DIR + sep)) {
       return send(res, 404, 'text/plain', 'not found');
     }

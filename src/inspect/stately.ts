@@ -23,9 +23,22 @@ const PERSONAL_FIELDS = new Set([
   'output',
   'userInput',
   'message',
+  'segmentText',
+  'interim',
+  'word',
 ]);
 
-function redactValue(value: unknown, depth: number): unknown {
+/** What {@link redact} leaves; redacting twice keeps it (events are redacted as a whole). */
+const REDACTED = /^\[redacted: \d+ chars\]$/;
+
+/** Actor references in snapshots serialize as `{ id }` through their toJSON: walk that. */
+function plain(value: unknown): unknown {
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  return typeof toJSON === 'function' && !ArrayBuffer.isView(value) ? toJSON.call(value) : value;
+}
+
+function redactValue(input: unknown, depth: number): unknown {
+  const value = plain(input);
   if (depth > 12) return '[deep]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (value !== null && typeof value === 'object') {
@@ -33,7 +46,7 @@ function redactValue(value: unknown, depth: number): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       out[k] =
-        PERSONAL_FIELDS.has(k) && typeof v === 'string'
+        PERSONAL_FIELDS.has(k) && typeof v === 'string' && !REDACTED.test(v)
           ? `[redacted: ${v.length} chars]`
           : redactValue(v, depth + 1);
     }
@@ -57,7 +70,8 @@ export function redact<T>(value: T): T {
 }
 
 /** Binary data never goes into a log, even unredacted. */
-function dropBinary(value: unknown, depth = 0): unknown {
+function dropBinary(input: unknown, depth = 0): unknown {
+  const value = plain(input);
   if (depth > 12) return value;
   if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes of binary data]`;
   if (Array.isArray(value)) return value.map((v) => dropBinary(v, depth + 1));
@@ -102,8 +116,10 @@ export function statelyObserver(opts: StatelyStreamOptions): Observer<Inspection
       opts.omitContext
         ? {}
         : ((opts.redact ? redact(dropBinary(context)) : dropBinary(context)) as typeof context),
+    // Redacting the whole event also covers child actors' snapshots (an LLM actor's input holds
+    // the chat), which the context and event sanitizers do not see.
     serialize: (event: StatelyInspectionEvent) => ({
-      ...event,
+      ...(opts.redact ? redact(dropBinary(event)) : event),
       createdAt: String(Math.round(opts.clock.now() * 1000) / 1000),
       id: `${++seq}`,
     }),
