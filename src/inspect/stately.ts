@@ -119,7 +119,7 @@ export function statelyObserver(opts: StatelyStreamOptions): Observer<Inspection
     // Redacting the whole event also covers child actors' snapshots (an LLM actor's input holds
     // the chat), which the context and event sanitizers do not see.
     serialize: (event: StatelyInspectionEvent) => ({
-      ...(opts.redact ? redact(dropBinary(event)) : event),
+      ...(opts.redact ? (redact(dropBinary(event)) as StatelyInspectionEvent) : event),
       createdAt: String(Math.round(opts.clock.now() * 1000) / 1000),
       id: `${++seq}`,
     }),
