@@ -156,6 +156,7 @@ export async function runConversation(opts: RunOptions): Promise<RunResult> {
   const chat = session.chat;
   const stats = session.stats;
   await session.close();
+  await log.settled();
 
   await mkdir(opts.outDir, { recursive: true });
   const files = {

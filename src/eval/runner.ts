@@ -442,7 +442,10 @@ export async function runScenario(
     recognizer?.close(),
     tts.close(),
   ]);
-  if (recorder) opts.onInspectLog?.(recorder.text());
+  if (recorder) {
+    await recorder.settled();
+    opts.onInspectLog?.(recorder.text());
+  }
   const llmRequests: readonly SimulatedLlmRequest[] = simulated?.requests ?? [];
   const result = collector.result({
     name: scenario.name,

@@ -146,5 +146,16 @@ export function createStatelyRecorder(opts: Omit<StatelyStreamOptions, 'send'>) 
       return lines;
     },
     text: () => (lines.length > 0 ? `${lines.join('\n')}\n` : ''),
+    /**
+     * Resolves once the last events are in: @statelyai/inspect converts events on a later turn
+     * of the event loop (wall-clock timers, whatever the session's clock).
+     */
+    async settled(): Promise<void> {
+      let count = -1;
+      while (lines.length !== count) {
+        count = lines.length;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
   };
 }
