@@ -19,6 +19,10 @@ export {
   type FliteVoice,
 } from './providers/local/flite-tts.ts';
 export {
+  OnnxTurnDetector,
+  type OnnxTurnDetectorConfig,
+} from './providers/local/onnx-turn-detector.ts';
+export {
   PocketsphinxStt,
   type PocketsphinxSttConfig,
   type PocketsphinxSttOptions,

@@ -1,11 +1,13 @@
 /**
  * The embedded offline voice stack `voicechart run` uses by default: RNNoise, Silero VAD,
- * pocketsphinx STT, Flite TTS (sentence by sentence), and the rule-based dialogue engine with a
+ * pocketsphinx STT, our end-of-turn model, Flite TTS (sentence by sentence), and the rule-based
+ * dialogue engine with a
  * demo weather tool, or an OpenAI-compatible LLM when OPENAI_BASE_URL is set.
  */
 
 import type { Llm } from '../providers/llm.ts';
 import { FliteTts, type FliteVoice } from '../providers/local/flite-tts.ts';
+import { OnnxTurnDetector } from '../providers/local/onnx-turn-detector.ts';
 import { PocketsphinxStt } from '../providers/local/pocketsphinx-stt.ts';
 import { RnnoiseCanceller } from '../providers/local/rnnoise.ts';
 import { demoWeatherTool, RuleBasedLlm } from '../providers/local/rule-based-llm.ts';
@@ -19,6 +21,8 @@ export interface LocalStackOptions {
   voice?: FliteVoice;
   /** Turn noise cancellation off. */
   noNoiseCancellation?: boolean;
+  /** Endpoint on the minimum delay only, without our end-of-turn model. */
+  noTurnDetector?: boolean;
   /** Use this LLM instead of the environment's choice. */
   llm?: Llm;
   /** Environment to read OPENAI_BASE_URL etc. from. Default `process.env`. */
@@ -56,7 +60,15 @@ export async function createLocalStack(opts: LocalStackOptions = {}): Promise<Lo
   const tts = new StreamTts(flite);
   const llm = chooseLlm(opts);
   const noiseCanceller = opts.noNoiseCancellation ? null : new RnnoiseCanceller();
-  const all = [vad, stt, tts, llm, ...(noiseCanceller ? [noiseCanceller] : [])];
+  const turnDetector = opts.noTurnDetector ? null : new OnnxTurnDetector();
+  const all = [
+    vad,
+    stt,
+    tts,
+    llm,
+    ...(noiseCanceller ? [noiseCanceller] : []),
+    ...(turnDetector ? [turnDetector] : []),
+  ];
   try {
     await Promise.all(all.map((p) => p.prewarm()));
   } catch (error) {
@@ -65,7 +77,7 @@ export async function createLocalStack(opts: LocalStackOptions = {}): Promise<Lo
   }
   const description = all.map((p) => p.label).join(', ');
   return {
-    providers: { vad, stt, tts, llm, noiseCanceller, tools: [demoWeatherTool] },
+    providers: { vad, stt, tts, llm, noiseCanceller, turnDetector, tools: [demoWeatherTool] },
     description,
     close: async () => {
       await Promise.allSettled(all.map((p) => p.close()));

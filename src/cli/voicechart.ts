@@ -41,6 +41,12 @@ const USAGE = `usage: voicechart run --input <wav or folder of wavs> [--out dir]
   its active states live (sessions created with inspect: 'local' publish to it), the events,
   and each turn's latency waterfall; with a log (inspect.jsonl from run), a post-mortem.
 
+       voicechart turn-detector predict --input turns.jsonl
+       voicechart turn-detector eval --input labeled.jsonl
+
+  turn-detector runs the shipped end-of-turn model (models/turn-detector) on JSONL lines
+  {"id", "context": [{"role", "content"}], "text"} (eval: plus "label" 1/0).
+
 LLM: OPENAI_BASE_URL (+ OPENAI_API_KEY, VOICECHART_LLM_MODEL) selects an OpenAI-compatible
 endpoint (llama.cpp, Ollama, OpenAI); without it a rule-based offline dialogue engine answers.`;
 
@@ -85,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'eval') return evalCommand(rest);
   if (command === 'inspect') return inspectCommand(rest);
+  if (command === 'turn-detector') {
+    const { turnDetectorCommand } = await import('./turn-detector-command.ts');
+    return turnDetectorCommand(rest);
+  }
   if (command !== 'run') {
     console.error(
       command === undefined || command === '--help'

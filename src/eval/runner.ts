@@ -18,7 +18,7 @@ import type { NoiseCanceller } from '../providers/noise-canceller.ts';
 import { StreamTts } from '../providers/stream-tts.ts';
 import type { Stt } from '../providers/stt.ts';
 import type { Tts, TtsChunk, TtsRequestOptions, TtsStream } from '../providers/tts.ts';
-import type { TurnDetector } from '../providers/turn-detector.ts';
+import type { EndOfTurnRequest, TurnDetector } from '../providers/turn-detector.ts';
 import type { Vad, VadEvent, VadStream } from '../providers/vad.ts';
 import { createAgentSession } from '../session/agent-session.ts';
 import { ClockedAudioOutput } from '../session/audio-output.ts';
@@ -101,6 +101,41 @@ class TrackedVad implements Vad {
         }
       },
     };
+  }
+}
+
+/** A turn detector wrapper that knows whether a prediction is under way. */
+class TrackedTurnDetector implements TurnDetector {
+  readonly inner: TurnDetector;
+  private inFlight = 0;
+  constructor(inner: TurnDetector) {
+    this.inner = inner;
+  }
+  get label() {
+    return this.inner.label;
+  }
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+  updateOptions(o: object) {
+    this.inner.updateOptions(o);
+  }
+  prewarm() {
+    return this.inner.prewarm();
+  }
+  close() {
+    return this.inner.close();
+  }
+  async predictEndOfTurn(req: EndOfTurnRequest): Promise<number> {
+    this.inFlight++;
+    try {
+      return await this.inner.predictEndOfTurn(req);
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 
@@ -339,8 +374,15 @@ export async function runScenario(
     });
   }
   let turnDetector: TurnDetector | null = null;
+  let predictor: TrackedTurnDetector | null = null;
   const td = providers.turnDetector ?? { type: 'fake' as const };
-  if (td.type === 'fake') {
+  if (td.type === 'onnx') {
+    const { OnnxTurnDetector } = await import('../providers/local/onnx-turn-detector.ts');
+    const onnx = new OnnxTurnDetector();
+    await onnx.prewarm();
+    predictor = new TrackedTurnDetector(onnx);
+    turnDetector = predictor;
+  } else if (td.type === 'fake') {
     const p = td.probability ?? 'heuristic';
     turnDetector = new FakeTurnDetector({
       clock,
@@ -426,7 +468,11 @@ export async function runScenario(
     if (mixer) input.push(mixer.frame(now));
     await clock.advance(mixer ? FRAME_MS : 50);
     // Real providers compute in wall time: virtual time waits for them, so runs repeat exactly.
-    const busy = () => (tracked !== null && !tracked.idle) || recognizer?.busy || synthesizer?.busy;
+    const busy = () =>
+      (tracked !== null && !tracked.idle) ||
+      recognizer?.busy ||
+      synthesizer?.busy ||
+      predictor?.busy;
     for (let spins = 0; busy() && spins < 1_000_000; spins++) {
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -441,6 +487,7 @@ export async function runScenario(
     noiseCanceller?.close(),
     recognizer?.close(),
     tts.close(),
+    turnDetector?.close(),
   ]);
   if (recorder) {
     await recorder.settled();

@@ -106,7 +106,8 @@ export interface ScenarioProviders {
   /** `flite`: the real local TTS (its synthesis takes no virtual time). */
   tts?: FakeTtsProvider | { type: 'flite'; voice?: 'slt' | 'rms' | 'awb' | 'kal16' | 'kal' };
   vad?: ScriptedVadProvider | { type: 'silero' };
-  turnDetector?: FakeTurnDetectorProvider | { type: 'none' };
+  /** `onnx`: our shipped end-of-turn model (models/turn-detector). */
+  turnDetector?: FakeTurnDetectorProvider | { type: 'onnx' } | { type: 'none' };
   noiseCanceller?: { type: 'rnnoise' } | { type: 'none' };
 }
 
