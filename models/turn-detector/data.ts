@@ -8,7 +8,7 @@
  * and by source (whole domains: pharmacy → dev, insurance and utilities → test; word pools
  * for names, streets, cities and items are split too).
  *
- *   node models/turn-detector/data.ts --out /tmp/turn-data [--seed turn-v1] [--scale 1]
+ *   node models/turn-detector/data.ts --out turn-data [--seed turn-v1] [--scale 1]
  *
  * writes train.jsonl, dev.jsonl, test.jsonl (lines {id, context, text, label, category,
  * domain, template}) and prints the split sizes.

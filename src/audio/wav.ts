@@ -189,7 +189,7 @@ export async function readWavFile(path: string | URL): Promise<AudioFrame> {
  *
  * @example
  * ```ts
- * await writeWavFile('/tmp/out.wav', frames);
+ * await writeWavFile('out.wav', frames);
  * ```
  */
 export async function writeWavFile(

@@ -98,7 +98,7 @@ export interface PocketsphinxSttOptions {
   /** Energy threshold of pocketsphinx's VAD (`-vad_threshold`); library default (2.0) if unset. */
   vadThreshold?: number;
   /**
-   * Extra decoder arguments, e.g. `{ '-beam': 1e-60, '-logfn': '/tmp/ps.log' }` (booleans
+   * Extra decoder arguments, e.g. `{ '-beam': 1e-60, '-logfn': 'ps.log' }` (booleans
    * become `yes`/`no`); they override the ones derived from the options above and the
    * provider's own default `-fwdflat no` (the second search pass, which delays every `final`
    * by a few hundred ms on long utterances). The leading dash may be omitted.
