@@ -6,6 +6,8 @@
  * finished, and so on. With `fmt` the value is written the way a formatting recognizer
  * (Whisper-style) would write it: digits, "@", "10:30".
  */
+
+import { TEENS, TENS, UNITS } from '../../src/providers/local/turn-features.ts';
 import { pool, type Split, splitList } from './pools.ts';
 import type { Rng } from './rng.ts';
 import type { Tok } from './template.ts';
@@ -18,20 +20,6 @@ export interface ValueCtx {
   fmt: boolean;
 }
 
-const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = [
-  'ten',
-  'eleven',
-  'twelve',
-  'thirteen',
-  'fourteen',
-  'fifteen',
-  'sixteen',
-  'seventeen',
-  'eighteen',
-  'nineteen',
-];
-const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const ORD = [
   '',
   'first',

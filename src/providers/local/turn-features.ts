@@ -34,8 +34,20 @@ export interface TurnFeatureInput {
 // Normalization
 // ---------------------------------------------------------------------------------------------
 
-const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = [
+/** Number words, shared with the training data generator. */
+export const UNITS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+];
+export const TEENS = [
   'ten',
   'eleven',
   'twelve',
@@ -47,7 +59,18 @@ const TEENS = [
   'eighteen',
   'nineteen',
 ];
-const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+export const TENS = [
+  '',
+  '',
+  'twenty',
+  'thirty',
+  'forty',
+  'fifty',
+  'sixty',
+  'seventy',
+  'eighty',
+  'ninety',
+];
 
 /** A number below 100 as words ("21" → "twenty one"). */
 function cardinalWords(n: number): string {
