@@ -1,69 +1,22 @@
-/**
- * Opens the HTML report of the fixture in headless Chromium (Debian's `chromium`, driven by
- * playwright-core) and checks that it lays out: every SVG plot has a size, the page logs no
- * errors and loads nothing but its own file. Writes a full-page screenshot to
- * `.vitest-out/eval-report.png` for people to look at.
- *
- * Needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH): `scripts/install-deps.sh --test`.
- */
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/eval/report-html.ts';
+import { OUT_DIR, openBrowser } from '../helpers/chromium.ts';
 import { evalResultFixture } from '../helpers/eval-result-fixture.ts';
-
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const OUT_DIR = resolve(import.meta.dirname, '../../.vitest-out');
-
-async function requireChromium(): Promise<void> {
-  try {
-    await access(CHROMIUM_PATH, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. Install it with scripts/install-deps.sh --test ` +
-        '(Debian package chromium), or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  }
-}
 
 describe('HTML eval report in headless Chromium', () => {
   it('lays out every plot, logs no error and screenshots the page', {
     timeout: 90_000,
   }, async () => {
-    await requireChromium();
     const work = await mkdtemp(join(tmpdir(), 'voicechart-report-'));
     const htmlPath = join(work, 'report.html');
     await writeFile(htmlPath, renderReport(evalResultFixture()));
-    const profile = join(work, 'profile');
-    await mkdir(profile);
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await openBrowser();
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-      });
-      page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-      page.on('request', (req) => requests.push(req.url()));
-
+      const { page, errors, requests } = browser;
       await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
 
       // The failed scenario starts open, the passed ones closed.
@@ -108,7 +61,7 @@ describe('HTML eval report in headless Chromium', () => {
       expect(errors).toEqual([]);
       expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
     } finally {
-      await context.close();
+      await browser.close();
       await rm(work, { recursive: true, force: true });
     }
   });

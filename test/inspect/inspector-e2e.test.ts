@@ -1,86 +1,15 @@
-/**
- * The inspector page (inspector/) in headless Chromium, driven by playwright-core, against the
- * real inspector server: (1) live, a simulated conversation publishing over the WebSocket relay
- * while the page follows the active states; (2) post-mortem, a recorded log served by the server
- * and another opened with the file picker, with the time scrubber. Writes screenshots to
- * `.vitest-out/inspector-live.png` and `.vitest-out/inspector-log.png`.
- *
- * Needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH): `scripts/install-deps.sh --test`.
- */
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { type InspectorServer, startInspectorServer } from '../../src/inspect/server.ts';
+import { OUT_DIR, openBrowser } from '../helpers/chromium.ts';
 import {
   INSPECT_SCRIPT,
   recordInspectLog,
   startInspectedConversation,
 } from '../helpers/inspect-fixture.ts';
-
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const OUT_DIR = resolve(import.meta.dirname, '../../.vitest-out');
-
-async function requireChromium(): Promise<void> {
-  try {
-    await access(CHROMIUM_PATH, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. Install it with scripts/install-deps.sh --test ` +
-        '(Debian package chromium), or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  }
-}
-
-interface Browser {
-  context: BrowserContext;
-  page: Page;
-  /** Console errors, page errors and failed requests. */
-  errors: string[];
-  /** Every URL the page asked for. */
-  requests: string[];
-  close(): Promise<void>;
-}
-
-async function openBrowser(): Promise<Browser> {
-  await requireChromium();
-  const work = await mkdtemp(join(tmpdir(), 'voicechart-inspector-'));
-  const context = await chromium.launchPersistentContext(work, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
-  page.on('request', (req) => requests.push(req.url()));
-  return {
-    context,
-    page,
-    errors,
-    requests,
-    close: async () => {
-      await context.close();
-      await rm(work, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Ids (data-state-id) of the states the page shows active. */
 function activeStates(page: Page): Promise<string[]> {
