@@ -23,6 +23,25 @@ describe('preemptive generation', () => {
     expect(h.events('metrics')[0]?.metrics.speculativeReused).toBe(true);
   });
 
+  it('a failed speculation is reported and the commit asks again', async () => {
+    const h = createHarness({
+      llm: (_i, n) =>
+        n === 0 ? { error: { afterMs: 50, message: 'connection reset' } } : { text: 'Sunny.' },
+    });
+    h.speak('What is the weather?', { durationMs: 800 });
+    await h.advance(5000);
+    expect(h.llmRequests.map((r) => r.speculative)).toEqual([true, false]);
+    expect(h.events('error')).toEqual([
+      expect.objectContaining({
+        source: 'llm',
+        message: 'speculative request failed: connection reset',
+        recoverable: true,
+      }),
+    ]);
+    expect(h.context().stats.errors).toBe(1);
+    expect(h.context().chat.at(-1)).toMatchObject({ role: 'assistant', content: 'Sunny.' });
+  });
+
   it('discards and restarts when the user adds words before the commit', async () => {
     const h = createHarness({
       eot: (t) => (t.endsWith('and') ? 0 : 1),

@@ -43,6 +43,18 @@ export const generationActions = {
       stats: { ...context.stats, speculativeDiscarded: context.stats.speculativeDiscarded + 1 },
     });
   }),
+  /** A speculative request failed: reported (the turn will ask again at its commit). */
+  reportSpeculationError: enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'llm.error') return;
+    enqueue.assign({ stats: { ...context.stats, errors: context.stats.errors + 1 } });
+    enqueue.emit({
+      type: 'error',
+      at: event.at,
+      source: 'llm',
+      message: `speculative request failed: ${event.message}`,
+      recoverable: true,
+    });
+  }),
   adoptSpeculation: assign(({ context }) => ({
     generation: context.generation ? { ...context.generation, speculative: false } : null,
     stats: { ...context.stats, speculativeReused: context.stats.speculativeReused + 1 },

@@ -56,7 +56,7 @@ export const generationRegion = sessionSetup.createStateConfig({
         'llm.error': {
           guard: 'isCurrentGeneration',
           target: 'idle',
-          actions: 'discardSpeculation',
+          actions: ['reportSpeculationError', 'discardSpeculation'],
         },
         'gen.speculate': {
           target: 'speculative',
