@@ -1,5 +1,6 @@
 export { AsyncQueue, type AsyncQueueOptions } from './async-queue.ts';
 export { ProviderError, type ProviderErrorOptions, ProviderTimeoutError } from './errors.ts';
+export { FallbackLlm, type FallbackOptions, FallbackStt, FallbackTts } from './fallback.ts';
 export type {
   Llm,
   LlmCapabilities,
