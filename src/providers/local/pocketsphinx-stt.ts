@@ -10,10 +10,8 @@ import { once } from 'node:events';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AudioFrame } from '../../audio/audio-frame.ts';
-import { toMono } from '../../audio/mix.ts';
-import { Resampler, type ResamplerQuality } from '../../audio/resampler.ts';
-import { AsyncQueue } from '../async-queue.ts';
+import type { AudioFrame } from '../../audio/audio-frame.ts';
+import type { ResamplerQuality } from '../../audio/resampler.ts';
 import { ProviderError } from '../errors.ts';
 import type {
   Stt,
@@ -37,6 +35,13 @@ import type {
 } from './pocketsphinx-worker.ts';
 
 export type { DecodeStats as PocketsphinxDecodeStats } from './pocketsphinx-worker.ts';
+
+import {
+  MonoConverter,
+  PocketsphinxStream,
+  type SessionHandler,
+  type SessionHost,
+} from './pocketsphinx-stream.ts';
 
 /** Where Debian's `pocketsphinx-en-us` puts the model; overridable (option, env). */
 export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -171,73 +176,6 @@ function checkOptions(label: string, opts: PocketsphinxSttOptions): void {
 /** Primary language subtag, lower case: `'en-US'` → `'en'`. */
 function primaryLanguage(tag: string): string {
   return tag.toLowerCase().split(/[-_]/)[0] ?? '';
-}
-
-/** Downmixes and resamples frames to 16 kHz mono, keeping the stream time of the input. */
-class MonoConverter {
-  private resampler: Resampler | null = null;
-  private readonly quality: ResamplerQuality;
-
-  constructor(quality: ResamplerQuality) {
-    this.quality = quality;
-  }
-
-  /** Converted frames (none while the resampler fills, two when the input rate changes). */
-  push(frame: AudioFrame): AudioFrame[] {
-    if (!(frame instanceof AudioFrame)) {
-      throw new TypeError('pushFrame expects an AudioFrame');
-    }
-    const out: AudioFrame[] = [];
-    const mono = toMono(frame);
-    if (this.resampler && this.resampler.inputRate !== mono.sampleRate) {
-      const tail = this.resampler.flush();
-      if (tail) out.push(tail);
-      this.resampler = null;
-    }
-    if (mono.sampleRate === SAMPLE_RATE) {
-      out.push(mono);
-      return out;
-    }
-    this.resampler ??= new Resampler({
-      inputRate: mono.sampleRate,
-      outputRate: SAMPLE_RATE,
-      quality: this.quality,
-    });
-    const converted = this.resampler.push(mono);
-    if (converted) out.push(converted);
-    return out;
-  }
-
-  /** The resampler's held-back tail, if any. */
-  flush(): AudioFrame | null {
-    const tail = this.resampler?.flush() ?? null;
-    this.resampler = null;
-    return tail;
-  }
-}
-
-/** Receives what the worker reports for one session. */
-interface SessionHandler {
-  event(event: SttEvent): void;
-  done(stats: DecodeStats): void;
-  fail(error: ProviderError): void;
-}
-
-/** The provider as seen by its streams: session plumbing to the worker. */
-interface SessionHost {
-  readonly label: string;
-  readonly resamplerQuality: ResamplerQuality;
-  /** Throws `unsupported_language` for a language the model does not speak. */
-  checkLanguage(language: string | undefined): void;
-  /** Opens a worker session with the current settings; throws once the provider is closed. */
-  open(handler: SessionHandler): number;
-  /** Posts 16 kHz mono audio; `owned` buffers are transferred, others copied. */
-  audio(id: number, frame: AudioFrame, owned: boolean): void;
-  flush(id: number): void;
-  /** No more audio: the last events, then `done`. */
-  end(id: number): void;
-  /** Drops the session without results. */
-  close(id: number): void;
 }
 
 /**
@@ -708,98 +646,4 @@ function joinFinals(
     result.confidence = words.reduce((sum, w) => sum + (w.confidence ?? 0), 0) / words.length;
   }
   return result;
-}
-
-/** A streaming session: converts and posts audio, relays the worker's events. */
-class PocketsphinxStream implements SttStream {
-  private readonly host: SessionHost;
-  private readonly output: AsyncQueue<SttEvent>;
-  private readonly converter: MonoConverter;
-  private readonly unsubscribe: () => void;
-  private readonly onDone: (stream: PocketsphinxStream) => void;
-  /** Worker session, or null once it finished, failed or was closed. */
-  private id: number | null = null;
-  private inputEnded = false;
-  private stopped = false;
-
-  constructor(
-    host: SessionHost,
-    opts: SttStreamOptions,
-    onDone: (stream: PocketsphinxStream) => void,
-  ) {
-    this.host = host;
-    this.onDone = onDone;
-    this.converter = new MonoConverter(host.resamplerQuality);
-    this.output = new AsyncQueue({ onClose: () => this.stop() });
-    this.unsubscribe = subscribeAbort(opts.signal, (reason) => {
-      this.output.fail(reason);
-      this.stop();
-    });
-    try {
-      host.checkLanguage(opts.language);
-      this.id = host.open({
-        event: (event) => this.output.push(event),
-        done: () => {
-          this.id = null;
-          this.output.end();
-          this.stop();
-        },
-        fail: (err) => {
-          this.id = null;
-          this.output.fail(err);
-          this.stop();
-        },
-      });
-    } catch (err) {
-      this.output.fail(ProviderError.wrap(host.label, err, 'could not open stream'));
-      this.stop();
-    }
-  }
-
-  /** True once the stream stopped (ended, failed or closed). */
-  get finished(): boolean {
-    return this.stopped;
-  }
-
-  pushFrame(frame: AudioFrame): void {
-    if (this.stopped || this.inputEnded || this.id === null) return;
-    try {
-      for (const out of this.converter.push(frame)) {
-        this.host.audio(this.id, out, out.data !== frame.data);
-      }
-    } catch (err) {
-      this.output.fail(ProviderError.wrap(this.host.label, err, 'invalid audio'));
-      this.stop();
-    }
-  }
-
-  flush(): void {
-    if (this.stopped || this.inputEnded || this.id === null) return;
-    this.host.flush(this.id);
-  }
-
-  endInput(): void {
-    if (this.stopped || this.inputEnded || this.id === null) return;
-    this.inputEnded = true;
-    const tail = this.converter.flush();
-    if (tail) this.host.audio(this.id, tail, true);
-    this.host.end(this.id);
-  }
-
-  close(): void {
-    this.output.close(); // its onClose stops the session
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
-    return this.output[Symbol.asyncIterator]();
-  }
-
-  private stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.id !== null) this.host.close(this.id);
-    this.id = null;
-    this.unsubscribe();
-    this.onDone(this);
-  }
 }
