@@ -197,7 +197,7 @@ async function evalCommand(args: string[]): Promise<number> {
       const mark = r.ok ? 'ok  ' : 'FAIL';
       const figures = r.error
         ? r.error
-        : `${r.summary.userTurns} turns, v2v median ${ms(r.summary.voiceToVoiceMedianMs)}, ${r.summary.interruptions} interruptions, ${r.summary.falseCutoffs} false cut-offs`;
+        : `${r.summary.userTurns} turn${r.summary.userTurns === 1 ? '' : 's'}, v2v median ${ms(r.summary.voiceToVoiceMedianMs)}, ${r.summary.interruptions} interruptions, ${r.summary.falseCutoffs} false cut-offs`;
       if (!values.quiet || !r.ok) console.log(`[${i + 1}/${total}] ${mark} ${r.name}: ${figures}`);
       for (const e of r.expectations.filter((x) => !x.ok)) {
         console.log(
@@ -261,6 +261,14 @@ async function inspectCommand(args: string[]): Promise<number> {
   });
   await server.close();
   return 0;
+}
+
+// Output piped into a reader that stops early (`| head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 main(process.argv.slice(2)).then(
