@@ -33,3 +33,10 @@ describe('subpath exports', () => {
     expect(typeof openai.OpenAiLlm).toBe('function');
   });
 });
+
+describe('voicechart/mcp', () => {
+  it('resolves to the built MCP client', async () => {
+    const mcp = await import('voicechart/mcp');
+    expect(typeof mcp.connectMcp).toBe('function');
+  });
+});
