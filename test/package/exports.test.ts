@@ -40,3 +40,11 @@ describe('voicechart/mcp', () => {
     expect(typeof mcp.connectMcp).toBe('function');
   });
 });
+
+describe('voicechart/telephony', () => {
+  it('resolves to the built Twilio transport and G.711 codecs', async () => {
+    const t = await import('voicechart/telephony');
+    expect(typeof t.twilioMediaStreamsServer).toBe('function');
+    expect(t.MULAW_SILENCE).toBe(0xff);
+  });
+});
