@@ -48,3 +48,17 @@ describe('voicechart/telephony', () => {
     expect(t.MULAW_SILENCE).toBe(0xff);
   });
 });
+
+describe('voicechart/deepgram', () => {
+  it('resolves to the built Deepgram provider', async () => {
+    const dg = await import('voicechart/deepgram');
+    expect(typeof dg.DeepgramStt).toBe('function');
+  });
+});
+
+describe('voicechart/cartesia', () => {
+  it('resolves to the built Cartesia provider', async () => {
+    const c = await import('voicechart/cartesia');
+    expect(typeof c.CartesiaTts).toBe('function');
+  });
+});
