@@ -7,7 +7,7 @@
  * (Whisper-style) would write it: digits, "@", "10:30".
  */
 
-import { TEENS, TENS, UNITS } from '../../src/providers/local/turn-features.ts';
+import { ORDINALS, TEENS, TENS, UNITS } from '../../src/providers/local/turn-text.ts';
 import { pool, type Split, splitList } from './pools.ts';
 import type { Rng } from './rng.ts';
 import type { Tok } from './template.ts';
@@ -20,29 +20,8 @@ export interface ValueCtx {
   fmt: boolean;
 }
 
-const ORD = [
-  '',
-  'first',
-  'second',
-  'third',
-  'fourth',
-  'fifth',
-  'sixth',
-  'seventh',
-  'eighth',
-  'ninth',
-  'tenth',
-  'eleventh',
-  'twelfth',
-  'thirteenth',
-  'fourteenth',
-  'fifteenth',
-  'sixteenth',
-  'seventeenth',
-  'eighteenth',
-  'nineteenth',
-  'twentieth',
-];
+/** Ordinal words to the twentieth (the feature code's list stops at the nineteenth). */
+const ORD = [...ORDINALS, 'twentieth'];
 export const MONTHS = [
   'january',
   'february',

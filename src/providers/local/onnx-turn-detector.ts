@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
 import { ProviderError } from '../errors.ts';
 import type { EndOfTurnRequest, TurnDetector, TurnDetectorCapabilities } from '../turn-detector.ts';
+import { LazyModel, openOnnxSession } from './onnx-model.ts';
 import {
   extractFeatureIds,
   FEATURE_VERSION,
@@ -129,11 +130,15 @@ export class OnnxTurnDetector implements TurnDetector<OnnxTurnDetectorOptions> {
   readonly modelPath: string;
   /** Path of the model's config JSON. */
   readonly configPath: string;
-  private loading: Promise<Loaded> | null = null;
-  private closed = false;
+  private readonly loaded: LazyModel<Loaded>;
 
   constructor(config: OnnxTurnDetectorConfig = {}) {
     this.label = config.label ?? LABEL;
+    this.loaded = new LazyModel(
+      this.label,
+      () => this.loadModel(),
+      (model) => model.session.release(),
+    );
     this.modelPath = config.modelPath ?? DEFAULT_TURN_MODEL_PATH;
     this.configPath =
       config.configPath ??
@@ -215,32 +220,12 @@ export class OnnxTurnDetector implements TurnDetector<OnnxTurnDetectorOptions> {
   }
 
   /** Releases the ONNX session. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const loading = this.loading;
-    this.loading = null;
-    if (loading) {
-      try {
-        await (await loading).session.release();
-      } catch {
-        // A failed load has nothing to release.
-      }
-    }
+  close(): Promise<void> {
+    return this.loaded.close();
   }
 
   private model(): Promise<Loaded> {
-    if (this.closed) {
-      return Promise.reject(new ProviderError(this.label, 'the provider is closed'));
-    }
-    if (this.loading === null) {
-      const loading = this.loadModel();
-      this.loading = loading;
-      loading.catch(() => {
-        if (this.loading === loading) this.loading = null;
-      });
-    }
-    return this.loading;
+    return this.loaded.get();
   }
 
   private async loadModel(): Promise<Loaded> {
@@ -252,13 +237,7 @@ export class OnnxTurnDetector implements TurnDetector<OnnxTurnDetectorOptions> {
       );
     }
     try {
-      const ort = await import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(this.modelPath, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      const { ort, session } = await openOnnxSession(this.modelPath);
       if (
         !session.inputNames.includes(config.input) ||
         !session.outputNames.includes(config.output)

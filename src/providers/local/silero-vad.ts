@@ -13,6 +13,7 @@ import { Resampler, type ResamplerQuality } from '../../audio/resampler.ts';
 import { AsyncQueue } from '../async-queue.ts';
 import { ProviderError } from '../errors.ts';
 import type { Vad, VadCapabilities, VadEvent, VadStream } from '../vad.ts';
+import { LazyModel, openOnnxSession } from './onnx-model.ts';
 
 /** Sample rates the Silero model runs at. */
 export type SileroSampleRate = 8000 | 16000;
@@ -197,13 +198,17 @@ export class SileroVad implements Vad<SileroVadOptions> {
   /** Whether `deactivationThreshold` was set explicitly (else it follows the activation). */
   private explicitDeactivation: boolean;
   private readonly resamplerQuality: ResamplerQuality;
-  private loading: Promise<LoadedModel> | null = null;
+  private readonly loaded: LazyModel<LoadedModel>;
   private readonly streams = new Set<SileroVadStream>();
-  private closed = false;
 
   constructor(config: SileroVadConfig = {}) {
     const { label, modelPath, resamplerQuality, ...rest } = config;
     this.label = label ?? LABEL;
+    this.loaded = new LazyModel(
+      this.label,
+      () => this.loadModel(),
+      (model) => model.session.release(),
+    );
     const activation = rest.activationThreshold ?? DEFAULTS.activationThreshold;
     this.explicitDeactivation = rest.deactivationThreshold !== undefined;
     const opts: SileroVadOptions = {
@@ -294,7 +299,7 @@ export class SileroVad implements Vad<SileroVadOptions> {
    * ```
    */
   stream(): VadStream {
-    if (this.closed) throw new ProviderError(this.label, 'stream() called after close()');
+    if (this.loaded.isClosed) throw new ProviderError(this.label, 'stream() called after close()');
     const stream = new SileroVadStream({
       label: this.label,
       modelRate: this.opts.sampleRate,
@@ -309,46 +314,19 @@ export class SileroVad implements Vad<SileroVadOptions> {
 
   /** Closes open streams and releases the ONNX session. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.loaded.isClosed) return;
     for (const stream of [...this.streams]) stream.close();
-    const loading = this.loading;
-    this.loading = null;
-    if (loading) {
-      try {
-        const model = await loading;
-        await model.session.release();
-      } catch {
-        // A failed load has nothing to release.
-      }
-    }
+    await this.loaded.close();
   }
 
   /** The shared model, loaded on first use. */
   private model(): Promise<LoadedModel> {
-    if (this.closed) {
-      return Promise.reject(new ProviderError(this.label, 'the provider is closed'));
-    }
-    if (this.loading === null) {
-      const loading = this.loadModel();
-      this.loading = loading;
-      // Allow a retry after a failed load.
-      loading.catch(() => {
-        if (this.loading === loading) this.loading = null;
-      });
-    }
-    return this.loading;
+    return this.loaded.get();
   }
 
   private async loadModel(): Promise<LoadedModel> {
     try {
-      const ort = await import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(this.modelPath, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      const { ort, session } = await openOnnxSession(this.modelPath);
       for (const name of ['input', 'state', 'sr']) {
         if (!session.inputNames.includes(name)) {
           await session.release();
