@@ -36,7 +36,8 @@ async function requireChromium(): Promise<void> {
   }
 }
 
-export async function openBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium flags, e.g. a fake microphone for the browser transport test. */
+export async function openBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   await requireChromium();
   const profile = await mkdtemp(join(tmpdir(), 'voicechart-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -51,6 +52,7 @@ export async function openBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());

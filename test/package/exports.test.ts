@@ -62,3 +62,10 @@ describe('voicechart/cartesia', () => {
     expect(typeof c.CartesiaTts).toBe('function');
   });
 });
+
+describe('voicechart/browser', () => {
+  it('resolves to the built browser transport', async () => {
+    const b = await import('voicechart/browser');
+    expect(typeof b.browserTransportServer).toBe('function');
+  });
+});
