@@ -59,7 +59,7 @@ export type SessionEvent =
       allowInterruptions?: boolean;
     }
   | { type: 'session.interrupt'; at: number }
-  | { type: 'session.updateConfig'; config: Partial<SessionConfig> }
+  | { type: 'session.updateConfig'; config: Partial<SessionConfig>; at?: number }
   // Raised by the machine itself to coordinate its regions.
   | { type: 'user.awayTimeout' }
   | { type: 'gen.speculate' }

@@ -253,7 +253,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     updateConfig(patch) {
       resolveSessionConfig(patch, context().config); // throws with the key and expected value
-      actor.send({ type: 'session.updateConfig', config: patch });
+      actor.send({ type: 'session.updateConfig', config: patch, at: clock.now() });
     },
     on(type, handler) {
       const set = listeners.get(type) ?? new Set();

@@ -166,11 +166,20 @@ export const userActions = {
     return { seq: id, now: e.at, queue: [...context.queue, request] };
   }),
   clearQueue: assign({ queue: [] }),
+  /** New thresholds re-time the user-speech wait in progress from the moment they came. */
+  retimeWait: assign(({ context, event }) => {
+    const at = (event as Ev<'session.updateConfig'>).at;
+    if (at === undefined) return {};
+    return { user: { ...context.user, lastEventAt: Math.max(context.user.lastEventAt, at) } };
+  }),
   /** Invalid config is reported and ignored: a bad `updateConfig` must not end the session. */
   updateConfig: enqueueActions(({ context, event, enqueue }) => {
     const e = event as Ev<'session.updateConfig'>;
     try {
-      enqueue.assign({ config: resolveSessionConfig(e.config, context.config) });
+      enqueue.assign({
+        config: resolveSessionConfig(e.config, context.config),
+        now: Math.max(context.now, e.at ?? context.now),
+      });
     } catch (error) {
       enqueue.emit({
         type: 'error',

@@ -23,6 +23,13 @@ export const listeningState = sessionSetup.createStateConfig({
         ],
       },
       on: {
+        // New thresholds re-time the wait (a region that handles the event preempts the root's handler,
+        // so the update is applied here too).
+        'session.updateConfig': {
+          target: 'endpointing',
+          reenter: true,
+          actions: ['updateConfig', 'retimeWait'],
+        },
         'vad.speechStarted': 'userSpeaking',
         'eot.prediction': {
           guard: 'isCurrentEotRequest',
@@ -44,6 +51,11 @@ export const listeningState = sessionSetup.createStateConfig({
         noTranscript: { target: '#session.agent.IDLE', actions: 'dropUserTurn' },
       },
       on: {
+        'session.updateConfig': {
+          target: 'awaitingTranscript',
+          reenter: true,
+          actions: ['updateConfig', 'retimeWait'],
+        },
         'vad.speechStarted': 'userSpeaking',
         'stt.final': {
           guard: 'isNonEmptyFinal',

@@ -27,7 +27,16 @@ export const pausedState = sessionSetup.createStateConfig({
           { target: 'settling', actions: 'stopForUser' },
         ],
       },
-      on: { 'vad.speechStarted': 'userSpeaking' },
+      on: {
+        // New thresholds re-time the wait (a region that handles the event preempts the root's handler,
+        // so the update is applied here too).
+        'session.updateConfig': {
+          target: 'userSilent',
+          reenter: true,
+          actions: ['updateConfig', 'retimeWait'],
+        },
+        'vad.speechStarted': 'userSpeaking',
+      },
     },
     settling: settlingState,
     /** The cut speech reported where it stopped (or the settle timeout fired). */

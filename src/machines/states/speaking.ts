@@ -28,6 +28,11 @@ export const speakingState = sessionSetup.createStateConfig({
       on: {
         // The count of sound pauses and resumes with it (the delay is recomputed on re-entry).
         'vad.soundStopped': { target: 'overlap', reenter: true },
+        'session.updateConfig': {
+          target: 'overlap',
+          reenter: true,
+          actions: ['updateConfig', 'retimeWait'],
+        },
         'vad.soundResumed': { target: 'overlap', reenter: true },
         'vad.speechEnded': { target: 'playing', actions: 'clearUtterance' },
         'stt.interim': { actions: 'setInterim' },

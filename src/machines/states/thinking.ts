@@ -74,6 +74,11 @@ export const thinkingState = sessionSetup.createStateConfig({
           after: { thinkingInterruption: 'check' },
           on: {
             'vad.soundStopped': { target: 'userSpeaking', reenter: true },
+            'session.updateConfig': {
+              target: 'userSpeaking',
+              reenter: true,
+              actions: ['updateConfig', 'retimeWait'],
+            },
             'vad.soundResumed': { target: 'userSpeaking', reenter: true },
             'vad.speechEnded': overlapEnded,
             'stt.interim': { actions: 'setInterim' },
