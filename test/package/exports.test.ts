@@ -69,3 +69,10 @@ describe('voicechart/browser', () => {
     expect(typeof b.browserTransportServer).toBe('function');
   });
 });
+
+describe('voicechart/server', () => {
+  it('resolves to the built agent server', async () => {
+    const s = await import('voicechart/server');
+    expect(typeof s.createAgentServer).toBe('function');
+  });
+});
