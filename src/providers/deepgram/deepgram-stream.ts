@@ -5,10 +5,10 @@
  */
 
 import type { DeepgramClient, listen } from '@deepgram/sdk';
-import { AudioFrame } from '../../audio/audio-frame.ts';
-import { toMono } from '../../audio/mix.ts';
+import type { AudioFrame } from '../../audio/audio-frame.ts';
+import { MonoConverter } from '../../audio/mono-converter.ts';
 import { int16LeBytesView } from '../../audio/pcm.ts';
-import { Resampler, type ResamplerQuality } from '../../audio/resampler.ts';
+import type { ResamplerQuality } from '../../audio/resampler.ts';
 import { AsyncQueue } from '../async-queue.ts';
 import { ProviderError } from '../errors.ts';
 import type { SttEvent, SttStream, SttWord } from '../stt.ts';
@@ -41,41 +41,6 @@ export interface DeepgramStreamSettings {
 }
 
 type Outgoing = { kind: 'audio'; bytes: Uint8Array } | { kind: 'finalize' } | { kind: 'close' };
-
-/** Downmixes and resamples frames to 16 kHz mono. */
-class MonoConverter {
-  private resampler: Resampler | null = null;
-  private readonly quality: ResamplerQuality;
-
-  constructor(quality: ResamplerQuality) {
-    this.quality = quality;
-  }
-
-  push(frame: AudioFrame): AudioFrame[] {
-    if (!(frame instanceof AudioFrame)) throw new TypeError('pushFrame expects an AudioFrame');
-    const out: AudioFrame[] = [];
-    const mono = toMono(frame);
-    if (this.resampler && this.resampler.inputRate !== mono.sampleRate) out.push(...this.flush());
-    if (mono.sampleRate === DEEPGRAM_SAMPLE_RATE) {
-      out.push(mono);
-      return out;
-    }
-    this.resampler ??= new Resampler({
-      inputRate: mono.sampleRate,
-      outputRate: DEEPGRAM_SAMPLE_RATE,
-      quality: this.quality,
-    });
-    const converted = this.resampler.push(mono);
-    if (converted) out.push(converted);
-    return out;
-  }
-
-  flush(): AudioFrame[] {
-    const tail = this.resampler?.flush() ?? null;
-    this.resampler = null;
-    return tail ? [tail] : [];
-  }
-}
 
 /** HTTP status of a rejected upgrade, from the `ws` error message ("Unexpected server response: 401"). */
 function upgradeStatus(message: string): number | undefined {
@@ -149,7 +114,10 @@ export class DeepgramStream implements SttStream {
   constructor(settings: DeepgramStreamSettings, onDone: (stream: DeepgramStream) => void) {
     this.settings = settings;
     this.onDone = onDone;
-    this.converter = new MonoConverter(settings.resamplerQuality);
+    this.converter = new MonoConverter({
+      outputRate: DEEPGRAM_SAMPLE_RATE,
+      quality: settings.resamplerQuality,
+    });
     this.output = new AsyncQueue({ onClose: () => this.stop() });
     this.unsubscribe = subscribeAbort(settings.signal, (reason) => {
       this.output.fail(reason);

@@ -2,9 +2,9 @@
  * A pocketsphinx streaming session as the provider's streams see it: input converted to 16 kHz
  * mono in the main thread, posted to the worker, and the worker's events relayed.
  */
-import { AudioFrame } from '../../audio/audio-frame.ts';
-import { toMono } from '../../audio/mix.ts';
-import { Resampler, type ResamplerQuality } from '../../audio/resampler.ts';
+import type { AudioFrame } from '../../audio/audio-frame.ts';
+import { MonoConverter } from '../../audio/mono-converter.ts';
+import type { ResamplerQuality } from '../../audio/resampler.ts';
 import { AsyncQueue } from '../async-queue.ts';
 import { ProviderError } from '../errors.ts';
 import type { SttEvent, SttStream, SttStreamOptions } from '../stt.ts';
@@ -12,49 +12,6 @@ import { subscribeAbort } from '../subscribe-abort.ts';
 import type { DecodeStats } from './pocketsphinx-worker.ts';
 
 const SAMPLE_RATE = 16000;
-
-/** Downmixes and resamples frames to 16 kHz mono, keeping the stream time of the input. */
-export class MonoConverter {
-  private resampler: Resampler | null = null;
-  private readonly quality: ResamplerQuality;
-
-  constructor(quality: ResamplerQuality) {
-    this.quality = quality;
-  }
-
-  /** Converted frames (none while the resampler fills, two when the input rate changes). */
-  push(frame: AudioFrame): AudioFrame[] {
-    if (!(frame instanceof AudioFrame)) {
-      throw new TypeError('pushFrame expects an AudioFrame');
-    }
-    const out: AudioFrame[] = [];
-    const mono = toMono(frame);
-    if (this.resampler && this.resampler.inputRate !== mono.sampleRate) {
-      const tail = this.resampler.flush();
-      if (tail) out.push(tail);
-      this.resampler = null;
-    }
-    if (mono.sampleRate === SAMPLE_RATE) {
-      out.push(mono);
-      return out;
-    }
-    this.resampler ??= new Resampler({
-      inputRate: mono.sampleRate,
-      outputRate: SAMPLE_RATE,
-      quality: this.quality,
-    });
-    const converted = this.resampler.push(mono);
-    if (converted) out.push(converted);
-    return out;
-  }
-
-  /** The resampler's held-back tail, if any. */
-  flush(): AudioFrame | null {
-    const tail = this.resampler?.flush() ?? null;
-    this.resampler = null;
-    return tail;
-  }
-}
 
 /** Receives what the worker reports for one session. */
 export interface SessionHandler {
@@ -99,7 +56,7 @@ export class PocketsphinxStream implements SttStream {
   ) {
     this.host = host;
     this.onDone = onDone;
-    this.converter = new MonoConverter(host.resamplerQuality);
+    this.converter = new MonoConverter({ outputRate: SAMPLE_RATE, quality: host.resamplerQuality });
     this.output = new AsyncQueue({ onClose: () => this.stop() });
     this.unsubscribe = subscribeAbort(opts.signal, (reason) => {
       this.output.fail(reason);
@@ -151,8 +108,7 @@ export class PocketsphinxStream implements SttStream {
   endInput(): void {
     if (this.stopped || this.inputEnded || this.id === null) return;
     this.inputEnded = true;
-    const tail = this.converter.flush();
-    if (tail) this.host.audio(this.id, tail, true);
+    for (const tail of this.converter.flush()) this.host.audio(this.id, tail, true);
     this.host.end(this.id);
   }
 

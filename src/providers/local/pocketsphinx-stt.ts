@@ -11,6 +11,7 @@ import { extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AudioFrame } from '../../audio/audio-frame.ts';
+import { MonoConverter } from '../../audio/mono-converter.ts';
 import type { ResamplerQuality } from '../../audio/resampler.ts';
 import { ProviderError } from '../errors.ts';
 import type {
@@ -37,7 +38,6 @@ import type {
 export type { DecodeStats as PocketsphinxDecodeStats } from './pocketsphinx-worker.ts';
 
 import {
-  MonoConverter,
   PocketsphinxStream,
   type SessionHandler,
   type SessionHost,
@@ -362,12 +362,14 @@ export class PocketsphinxStt implements Stt<PocketsphinxSttOptions> {
         return;
       }
       try {
-        const converter = new MonoConverter(this.resamplerQuality);
+        const converter = new MonoConverter({
+          outputRate: SAMPLE_RATE,
+          quality: this.resamplerQuality,
+        });
         for (const frame of frames) {
           for (const out of converter.push(frame)) this.sendAudio(id, out, out.data !== frame.data);
         }
-        const tail = converter.flush();
-        if (tail) this.sendAudio(id, tail, true);
+        for (const tail of converter.flush()) this.sendAudio(id, tail, true);
         this.send({ type: 'end', session: id });
       } catch (err) {
         unsubscribe();

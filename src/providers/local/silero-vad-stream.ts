@@ -5,8 +5,8 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { AudioFrame } from '../../audio/audio-frame.ts';
-import { toMono } from '../../audio/mix.ts';
-import { Resampler, type ResamplerQuality } from '../../audio/resampler.ts';
+import { MonoConverter } from '../../audio/mono-converter.ts';
+import type { ResamplerQuality } from '../../audio/resampler.ts';
 import { AsyncQueue } from '../async-queue.ts';
 import { ProviderError } from '../errors.ts';
 import type { VadEvent, VadStream } from '../vad.ts';
@@ -49,7 +49,7 @@ export class SileroVadStream implements VadStream {
   private readonly contextSize: number;
   private readonly queue: AsyncQueue<VadEvent>;
 
-  private resampler: Resampler | null = null;
+  private readonly converter: MonoConverter;
   /** Model-rate samples (float, [-1, 1]) not yet analysed: `pending[0 .. pendingLength)`. */
   private pending = new Float32Array(4096);
   private pendingLength = 0;
@@ -80,6 +80,10 @@ export class SileroVadStream implements VadStream {
   constructor(ctx: StreamContext) {
     this.ctx = ctx;
     this.modelRate = ctx.modelRate;
+    this.converter = new MonoConverter({
+      outputRate: ctx.modelRate,
+      quality: ctx.resamplerQuality,
+    });
     const geometry = GEOMETRY[ctx.modelRate];
     this.windowSize = geometry.window;
     this.contextSize = geometry.context;
@@ -105,24 +109,14 @@ export class SileroVadStream implements VadStream {
       throw new ProviderError(this.ctx.label, 'pushFrame() expects an AudioFrame');
     }
     if (this.originMs === null) this.originMs = frame.startMs;
-    const mono = toMono(frame);
-    if (this.resampler === null || this.resampler.inputRate !== mono.sampleRate) {
-      this.flushResampler();
-      this.resampler = new Resampler({
-        inputRate: mono.sampleRate,
-        outputRate: this.modelRate,
-        quality: this.ctx.resamplerQuality,
-      });
-    }
-    const out = this.resampler.push(mono);
-    if (out) this.append(out.data);
+    for (const out of this.converter.push(frame)) this.append(out.data);
     this.schedule();
   }
 
   endInput(): void {
     if (this.stopped || this.inputEnded) return;
     this.inputEnded = true;
-    this.flushResampler();
+    for (const tail of this.converter.flush()) this.append(tail.data);
     this.schedule();
   }
 
@@ -139,13 +133,7 @@ export class SileroVadStream implements VadStream {
     this.stopped = true;
     this.pending = new Float32Array(0);
     this.pendingLength = 0;
-    this.resampler = null;
     this.ctx.onDone();
-  }
-
-  private flushResampler(): void {
-    const tail = this.resampler?.flush();
-    if (tail) this.append(tail.data);
   }
 
   private append(samples: Int16Array): void {
